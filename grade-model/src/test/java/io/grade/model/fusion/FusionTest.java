@@ -1,0 +1,48 @@
+package io.grade.model.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.grade.schemas.FusionKind;
+import org.junit.jupiter.api.Test;
+
+class FusionTest {
+
+    private static final double TOLERANCE = 1e-12;
+    private static final double[] SCORES = {0.5, 0.1, 0.2, 0.4, 0.1, 0.2};
+
+    @Test
+    void shouldFuseLogLinearWithSmoothingBias() {
+        double[] betas = {0.01, 0.02};
+        double[] z = Fusion.inputs(FusionKind.LOG_LINEAR, SCORES, 3, 2, betas);
+        double[] f = new double[3];
+        Fusion.fuse(z, 3, 2, new double[] {0.25, 0.75}, f);
+        assertThat(f[0]).isCloseTo(0.25 * Math.log(0.51) + 0.75 * Math.log(0.12), within(TOLERANCE));
+        assertThat(f[2]).isCloseTo(0.25 * Math.log(0.11) + 0.75 * Math.log(0.22), within(TOLERANCE));
+    }
+
+    @Test
+    void shouldFuseLinearOnPerRequestMinMaxScores() {
+        double[] z = Fusion.inputs(FusionKind.LINEAR, SCORES, 3, 2, null);
+        // task 0: 0.5,0.2,0.1 -> 1, 0.25, 0 ; task 1: 0.1,0.4,0.2 -> 0, 1, 1/3
+        assertThat(z).containsExactly(new double[] {1, 0, 0.25, 1, 0, 1.0 / 3}, within(TOLERANCE));
+        double[] f = new double[3];
+        Fusion.fuse(z, 3, 2, new double[] {0.5, 0.5}, f);
+        int[] order = new int[3];
+        Fusion.rankDescending(f, 3, order);
+        assertThat(order).containsExactly(1, 0, 2);
+    }
+
+    @Test
+    void shouldMapAConstantColumnToZeroInLinearFusion() {
+        double[] z = Fusion.inputs(FusionKind.LINEAR, new double[] {0.3, 1, 0.3, 2}, 2, 2, null);
+        assertThat(z).containsExactly(0, 0, 0, 1);
+    }
+
+    @Test
+    void shouldRankStablyWithTiesKeepingLowerIndexFirst() {
+        int[] order = new int[5];
+        Fusion.rankDescending(new double[] {1, 3, 1, 3, 2}, 5, order);
+        assertThat(order).containsExactly(1, 3, 4, 0, 2);
+    }
+}

@@ -1,0 +1,15 @@
+package io.grade.schemas.codec;
+
+/** Why bytes from a topic could not be decoded; each reason has its own dead-letter counter. */
+public enum DecodeFailureReason {
+    /** Null or zero-length value. */
+    EMPTY_PAYLOAD,
+    /** Not Avro single-object encoding: the two-byte marker C3 01 is missing. */
+    GARBAGE_BYTES,
+    /** The 8-byte schema fingerprint is not one of the known (current or released) schemas. */
+    UNKNOWN_SCHEMA,
+    /** The header or the body ends before the record does. */
+    TRUNCATED,
+    /** The body does not decode with the writer schema (bad lengths, bad union index, ...). */
+    MALFORMED
+}
