@@ -1,0 +1,270 @@
+package io.grade.testkit.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kafka broker, in KRaft mode with broker and controller combined in one node, running
+ * in-process on free loopback ports with its log in a temporary directory. Used by the tests and
+ * by the demo; the same Kafka version as the clients.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final String HOST = "127.0.0.1";
+
+    private final Path logDir;
+    private final int brokerPort;
+    private final KafkaRaftServer server;
+    private volatile boolean closed;
+
+    private EmbeddedKafkaBroker(Path logDir, int brokerPort, KafkaRaftServer server) {
+        this.logDir = logDir;
+        this.brokerPort = brokerPort;
+        this.server = server;
+    }
+
+    /** Starts a broker with defaults suited to one node (replication factor 1 everywhere). */
+    public static EmbeddedKafkaBroker start() {
+        return start(Map.of());
+    }
+
+    /** Starts a broker; {@code overrides} are broker properties applied last. */
+    public static EmbeddedKafkaBroker start(Map<String, String> overrides) {
+        long t0 = System.nanoTime();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("grade-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the broker's log directory", e);
+        }
+        // Free ports are probed then bound by Kafka: a tiny race window, retried once below.
+        for (int attempt = 1; ; attempt++) {
+            int brokerPort = freePort();
+            int controllerPort = freePort();
+            try {
+                Map<String, String> props = brokerProperties(dir, brokerPort, controllerPort);
+                props.putAll(overrides);
+                KafkaConfig config = new KafkaConfig(props, false);
+                format(config, dir);
+                KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+                EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, brokerPort, server);
+                broker.awaitReady();
+                LOG.info("Kafka broker up at {} in {} ms", broker.bootstrapServers(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                return broker;
+            } catch (RuntimeException e) {
+                if (attempt >= 2) {
+                    deleteRecursively(dir);
+                    throw e;
+                }
+                LOG.warn("broker start failed (attempt {}), retrying on other ports: {}", attempt, e.toString());
+                deleteRecursively(dir);
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> brokerProperties(Path dir, int brokerPort, int controllerPort) {
+        Map<String, String> p = new HashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", dir.toString());
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "false");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        p.put("log.segment.bytes", String.valueOf(64 * 1024 * 1024));
+        return p;
+    }
+
+    private static void format(KafkaConfig config, Path dir) {
+        try {
+            new Formatter()
+                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(1)
+                    .setDirectories(List.of(dir.toString()))
+                    .setMetadataLogDirectory(dir.toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .setIgnoreFormatted(true)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot format KRaft storage in " + dir, e);
+        }
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin admin = admin()) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("Kafka broker did not become ready in 60 s", e);
+                    }
+                }
+                sleep(50);
+            }
+        }
+    }
+
+    /** host:port of the PLAINTEXT listener. */
+    public String bootstrapServers() {
+        return HOST + ":" + brokerPort;
+    }
+
+    /** A new admin client; the caller closes it. */
+    public Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(p);
+    }
+
+    /** Creates topics and waits until they exist. */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)));
+    }
+
+    public void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    public void createTopics(Collection<NewTopic> topics) {
+        try (Admin admin = admin()) {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topics " + topics, e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topics " + topics, e);
+        }
+    }
+
+    /** A fresh topic name for one test: topics are never shared between tests. */
+    public static String uniqueTopic(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Producer properties with byte-array serializers. */
+    public Properties producerProperties() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return p;
+    }
+
+    /** Consumer properties with byte-array deserializers, reading committed data from the beginning. */
+    public Properties consumerProperties(String groupId) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return p;
+    }
+
+    /** The broker's log directory. */
+    public Path logDirectory() {
+        return logDir;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            deleteRecursively(logDir);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+}
