@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,6 +47,7 @@ public final class PolicyClient implements AutoCloseable {
     private final AtomicLong decodeFailures = new AtomicLong();
     private final AtomicLong otherKeys = new AtomicLong();
     private final Thread thread;
+    private final Consumer<PolicySnapshot> onAccepted;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -55,6 +57,7 @@ public final class PolicyClient implements AutoCloseable {
         this.holder = new PolicyHolder(b.fallback);
         this.modelKey = b.fallback.modelId().getBytes(StandardCharsets.UTF_8);
         this.pollTimeout = b.pollTimeout;
+        this.onAccepted = b.onAccepted;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -153,7 +156,9 @@ public final class PolicyClient implements AutoCloseable {
             LOG.warn("undecodable policy record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), d.failure());
             return;
         }
-        holder.offer(d.value());
+        if (holder.offer(d.value()).status() == SnapshotOutcome.Status.ACCEPTED) {
+            onAccepted.accept(d.value());
+        }
     }
 
     private boolean reached(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
@@ -217,6 +222,7 @@ public final class PolicyClient implements AutoCloseable {
         private final ServingPolicy fallback;
         private final Map<String, Object> overrides = new HashMap<>();
         private Duration pollTimeout = Duration.ofMillis(200);
+        private Consumer<PolicySnapshot> onAccepted = s -> { };
 
         private Builder(String bootstrapServers, String topic, ServingPolicy fallback) {
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -232,6 +238,12 @@ public final class PolicyClient implements AutoCloseable {
 
         public Builder pollTimeout(Duration d) {
             this.pollTimeout = d;
+            return this;
+        }
+
+        /** Called on the client thread with each snapshot that becomes the served policy. */
+        public Builder onAccepted(Consumer<PolicySnapshot> listener) {
+            this.onAccepted = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

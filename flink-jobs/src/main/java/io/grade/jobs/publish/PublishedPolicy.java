@@ -1,0 +1,26 @@
+package io.grade.jobs.publish;
+
+/**
+ * A policy version on its way to the policy topic: the Avro single-object bytes of a
+ * PolicySnapshot plus the fields the sink needs. A Flink POJO (no Kryo, no Avro type info).
+ */
+public class PublishedPolicy {
+
+    /** Model id: the record key on the compacted topic. */
+    public String modelId;
+    /** Policy version, strictly increasing. */
+    public long version;
+    /** Wall-clock creation time (ms), used as the Kafka record timestamp. */
+    public long createdAtMillis;
+    /** PolicySnapshot in single-object encoding. */
+    public byte[] payload;
+
+    public PublishedPolicy() {}
+
+    public PublishedPolicy(String modelId, long version, long createdAtMillis, byte[] payload) {
+        this.modelId = modelId;
+        this.version = version;
+        this.createdAtMillis = createdAtMillis;
+        this.payload = payload;
+    }
+}
