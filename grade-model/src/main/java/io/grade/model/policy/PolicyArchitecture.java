@@ -17,7 +17,8 @@ import java.util.Map;
  * @param tasks n, >= 1
  * @param epsilonFloor eps in [0, 1/n): every weight is at least eps
  */
-public record PolicyArchitecture(int featureDim, int experts, int hidden, int tower, int tasks, double epsilonFloor) {
+public record PolicyArchitecture(int featureDim, int experts, int hidden, int tower, int tasks, double epsilonFloor)
+        implements java.io.Serializable {
 
     /** Default number of experts E. */
     public static final int DEFAULT_EXPERTS = 4;

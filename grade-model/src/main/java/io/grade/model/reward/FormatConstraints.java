@@ -6,7 +6,9 @@ import java.util.Arrays;
  * Soft structure prior on fusion weights (GRADE-SPEC section 6, R_format): a preferred order of
  * tasks (p_a >= p_b) and per-task bounds lo_k <= p_k <= hi_k. F(p) is the fraction satisfied.
  */
-public final class FormatConstraints {
+public final class FormatConstraints implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private static final FormatConstraints NONE = new FormatConstraints(new int[0][], new double[0], new double[0]);
 

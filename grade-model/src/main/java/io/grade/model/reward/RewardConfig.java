@@ -14,7 +14,8 @@ import java.util.Arrays;
  * @param format the structure constraints behind R_format
  */
 public record RewardConfig(int ndcgK, double[] taskImportance, double lambdaPost, double lambdaPrior,
-                           double lambdaFormat, double tau, FormatConstraints format) {
+                           double lambdaFormat, double tau, FormatConstraints format)
+        implements java.io.Serializable {
 
     public static final int DEFAULT_NDCG_K = 10;
     public static final double DEFAULT_LAMBDA_POST = 1.0;
