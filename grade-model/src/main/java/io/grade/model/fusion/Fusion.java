@@ -80,6 +80,32 @@ public final class Fusion {
         }
     }
 
+    /**
+     * Writes the indices of the {@code k} highest fused scores into {@code order[0..k)}, best first,
+     * with the same tie rule as {@link #rankDescending} (so the first k entries of both agree).
+     * NDCG@K needs only these, and a bounded insertion is much cheaper than ranking all items.
+     */
+    public static void topK(double[] fused, int items, int k, int[] order) {
+        int filled = 0;
+        for (int j = 0; j < items; j++) {
+            double f = fused[j];
+            if (filled == k) {
+                // strictly greater: an equal score keeps the earlier (lower) index ahead
+                if (!(f > fused[order[k - 1]])) {
+                    continue;
+                }
+                filled--;
+            }
+            int i = filled - 1;
+            while (i >= 0 && fused[order[i]] < f) {
+                order[i + 1] = order[i];
+                i--;
+            }
+            order[i + 1] = j;
+            filled++;
+        }
+    }
+
     private static void checkShape(double[] m, int items, int tasks, String what) {
         if (items <= 0 || tasks <= 0 || m == null || m.length != items * tasks) {
             throw new IllegalArgumentException(what + " must be items x tasks = " + items + " x " + tasks);

@@ -1,7 +1,6 @@
 package io.grade.model.reward;
 
 import io.grade.model.fusion.Fusion;
-import java.util.Arrays;
 
 /**
  * The reward of one request for any weight vector: gains and ideal DCGs precomputed once.
@@ -64,9 +63,14 @@ public final class RequestReward {
         return tasks;
     }
 
-    /** R_total of the ranking by the fused score f(w). */
+    /** R_total of the ranking by the fused score f(w); allocates nothing (the learner's hot path). */
     public double total(double[] w) {
-        return evaluate(w).total();
+        rank(w);
+        double post = normalisedNdcg(postGains, idealPost, postNorm);
+        double prior = normalisedNdcg(priorGains, idealPrior, priorNorm);
+        double base = config.lambdaPost() * post + config.lambdaPrior() * prior;
+        double format = base >= config.tau() ? config.format().satisfiedFraction(w) : 0.0;
+        return base + config.lambdaFormat() * format;
     }
 
     /** R_post only (the offline evaluation metric). */
@@ -101,9 +105,10 @@ public final class RequestReward {
         return new RewardBreakdown(post, prior, format, base + config.lambdaFormat() * format);
     }
 
+    /** Only the top K positions matter to NDCG@K. */
     private void rank(double[] w) {
         Fusion.fuse(z, items, tasks, w, fused);
-        Fusion.rankDescending(fused, items, order);
+        Fusion.topK(fused, items, k, order);
     }
 
     /** sum_k c_k NDCG_k / sum of c_k over tasks with a positive gain; 0 if there is none. */
@@ -127,22 +132,34 @@ public final class RequestReward {
 
     /** Fills ideal DCG per task; returns the sum of c_k over tasks with a positive gain. */
     private double idealDcgs(double[] gains, double[] ideal) {
-        double[] column = new double[items];
+        double[] top = new double[k];
         double norm = 0;
         for (int t = 0; t < tasks; t++) {
-            boolean positive = false;
+            // the K largest gains, descending, by bounded insertion (no full sort)
+            int filled = 0;
             for (int j = 0; j < items; j++) {
-                column[j] = gains[j * tasks + t];
-                positive |= column[j] > 0;
+                double g = gains[j * tasks + t];
+                if (filled == k) {
+                    if (!(g > top[k - 1])) {
+                        continue;
+                    }
+                    filled--;
+                }
+                int i = filled - 1;
+                while (i >= 0 && top[i] < g) {
+                    top[i + 1] = top[i];
+                    i--;
+                }
+                top[i + 1] = g;
+                filled++;
             }
-            if (!positive) {
+            if (!(top[0] > 0)) {
                 ideal[t] = 0;
                 continue;
             }
-            Arrays.sort(column);
             double dcg = 0;
             for (int i = 0; i < k; i++) {
-                dcg += column[items - 1 - i] * discount[i];
+                dcg += top[i] * discount[i];
             }
             ideal[t] = dcg;
             norm += importance[t];

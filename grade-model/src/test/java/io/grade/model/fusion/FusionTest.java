@@ -45,4 +45,23 @@ class FusionTest {
         Fusion.rankDescending(new double[] {1, 3, 1, 3, 2}, 5, order);
         assertThat(order).containsExactly(1, 3, 4, 0, 2);
     }
+
+    @Test
+    void topKShouldAgreeWithTheFullRankingIncludingTies() {
+        java.util.Random rng = new java.util.Random(5);
+        for (int trial = 0; trial < 2000; trial++) {
+            int items = 1 + rng.nextInt(60);
+            double[] f = new double[items];
+            for (int j = 0; j < items; j++) {
+                f[j] = rng.nextInt(8); // many ties
+            }
+            int k = 1 + rng.nextInt(items);
+            int[] full = new int[items];
+            Fusion.rankDescending(f, items, full);
+            int[] top = new int[items];
+            Fusion.topK(f, items, k, top);
+            assertThat(java.util.Arrays.copyOf(top, k)).as("trial %d", trial)
+                    .containsExactly(java.util.Arrays.copyOf(full, k));
+        }
+    }
 }
