@@ -1,0 +1,288 @@
+package io.grade.core.policy;
+
+import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyParameters;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+import org.apache.commons.rng.simple.RandomSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The MMoE-like policy network pi_theta(x) on ND4J in double precision, with a batched forward pass
+ * and a hand-written backward pass (GRADE-SPEC section 4; same maths as
+ * {@link io.grade.model.policy.PolicyForward}, which serving uses).
+ *
+ * <p>Backward follows the forward caches: with S = softmax(logits) and pi = (1 - n eps) S + eps,
+ * dL/dlogits = S * (dS - rowsum(dS * S)) for dS = (1 - n eps) dL/dpi; the gate's softmax is
+ * differentiated the same way, and the mixture m = sum_e g_e h_e gives dL/dg_e = rowsum(dL/dm *
+ * h_e) and dL/dh_e = g_e * dL/dm. ReLU passes gradient where its input is > 0. Gradients are sums
+ * over the batch: the caller's dLoss already carries any 1/B.
+ *
+ * <p>Not thread-safe: one network per learner thread ({@link #copy()} for a frozen old/reference
+ * policy). {@link #backward} must see the parameters {@link #forward} used: do not update in between.
+ */
+public final class PolicyNetwork {
+
+    /** Standard deviation of the output layer's initial weights: small, so the initial pi is close to uniform. */
+    public static final double OUT_INIT_STD = 0.01;
+
+    static {
+        Nd4jRuntime.configureForSmallMatrices();
+    }
+
+    private final PolicyArchitecture arch;
+    private final Map<String, INDArray> params;
+    /** All experts' weights stacked (E*H x d); expert{e}.W is the row block e, a live view. */
+    private final INDArray expertWAll;
+    /** All experts' biases stacked (E*H); expert{e}.b is a live view. */
+    private final INDArray expertBAll;
+    private final INDArray gateW;
+    private final INDArray gateB;
+    private final INDArray towerW;
+    private final INDArray towerB;
+    private final INDArray outW;
+    private final INDArray outB;
+
+    /**
+     * A freshly initialised network: He-normal weights for the ReLU layers (experts, tower),
+     * Xavier-normal for the gate (starts close to an even expert mix), N(0, {@value #OUT_INIT_STD}^2)
+     * for the output layer so the cold-start pi is close to uniform, zero biases.
+     */
+    public PolicyNetwork(PolicyArchitecture arch, long seed) {
+        this(arch, initialParameters(arch, seed));
+    }
+
+    /** A network holding a copy of {@code p}, which must have exactly the architecture's tensors and shapes. */
+    public PolicyNetwork(PolicyArchitecture arch, PolicyParameters p) {
+        this.arch = arch;
+        int hidden = arch.hidden();
+        // experts are stored stacked so the forward and backward passes handle all of them with one
+        // matmul each (op overhead, not arithmetic, dominates at these sizes); the named tensors
+        // are row-block views, so the optimiser still sees one array per canonical name
+        expertWAll = Nd4j.zeros(DataType.DOUBLE, (long) arch.experts() * hidden, arch.featureDim());
+        expertBAll = Nd4j.zeros(DataType.DOUBLE, (long) arch.experts() * hidden);
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : arch.parameterShapes().entrySet()) {
+            m.put(e.getKey(), Nd4j.zeros(DataType.DOUBLE, toLong(e.getValue())));
+        }
+        for (int e = 0; e < arch.experts(); e++) {
+            m.put(PolicyArchitecture.expertWeight(e), expertBlock(expertWAll, e));
+            m.put(PolicyArchitecture.expertBias(e), expertBlock(expertBAll, e));
+        }
+        this.params = Collections.unmodifiableMap(m);
+        gateW = m.get(PolicyArchitecture.GATE_W);
+        gateB = m.get(PolicyArchitecture.GATE_B);
+        towerW = m.get(PolicyArchitecture.TOWER_W);
+        towerB = m.get(PolicyArchitecture.TOWER_B);
+        outW = m.get(PolicyArchitecture.OUT_W);
+        outB = m.get(PolicyArchitecture.OUT_B);
+        setParameters(p);
+    }
+
+    /** The architecture. */
+    public PolicyArchitecture architecture() {
+        return arch;
+    }
+
+    /** A copy of the current parameters as plain arrays, canonical order. */
+    public PolicyParameters parameters() {
+        PolicyParameters.Builder b = PolicyParameters.builder();
+        for (Map.Entry<String, int[]> e : arch.parameterShapes().entrySet()) {
+            b.put(e.getKey(), e.getValue(), params.get(e.getKey()).dup('c').data().asDouble());
+        }
+        return b.build();
+    }
+
+    /**
+     * Overwrites the parameters in place (the arrays from {@link #parameterArrays()} stay valid).
+     *
+     * @throws IllegalArgumentException when {@code p} does not match the architecture
+     */
+    public void setParameters(PolicyParameters p) {
+        Map<String, int[]> shapes = arch.parameterShapes();
+        if (!p.names().equals(shapes.keySet())) {
+            throw new IllegalArgumentException("parameters " + p.names() + " do not match the architecture's "
+                    + shapes.keySet());
+        }
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            if (!Arrays.equals(p.shape(e.getKey()), e.getValue())) {
+                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape "
+                        + Arrays.toString(p.shape(e.getKey())) + ", architecture needs " + Arrays.toString(e.getValue()));
+            }
+        }
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            INDArray values = Nd4j.create(p.values(e.getKey()), toLong(e.getValue()), 'c');
+            params.get(e.getKey()).assign(values);
+        }
+    }
+
+    /** A deep copy (e.g. the frozen old or reference policy of GRPO). */
+    public PolicyNetwork copy() {
+        return new PolicyNetwork(arch, parameters());
+    }
+
+    /** Live parameter arrays in canonical order, for the optimiser to update in place. */
+    public Map<String, INDArray> parameterArrays() {
+        return params;
+    }
+
+    /** Forward pass for a batch {@code x} (B x d, DOUBLE); keeps what backward needs. */
+    public ForwardPass forward(INDArray x) {
+        if (x.rank() != 2 || x.columns() != arch.featureDim()) {
+            throw new IllegalArgumentException("x must be B x " + arch.featureDim() + ", got "
+                    + Arrays.toString(x.shape()));
+        }
+        if (x.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("x must be DOUBLE, got " + x.dataType());
+        }
+        long batch = x.rows();
+        INDArray gate = softmaxRows(x.mmul(gateW.transpose()).addiRowVector(gateB));
+        INDArray expertPre = x.mmul(expertWAll.transpose()).addiRowVector(expertBAll);
+        INDArray expertOut = Transforms.relu(expertPre, true);
+        // m_b = sum_e g_be h_be: (B, E, H) * (B, E, 1) summed over experts
+        INDArray mixture = expertOut.reshape('c', batch, arch.experts(), arch.hidden())
+                .mul(gate.reshape('c', batch, arch.experts(), 1)).sum(1);
+        INDArray towerPre = mixture.mmul(towerW.transpose()).addiRowVector(towerB);
+        INDArray towerOut = Transforms.relu(towerPre, true);
+        INDArray logits = towerOut.mmul(outW.transpose()).addiRowVector(outB);
+        INDArray softmax = softmaxRows(logits);
+        double eps = arch.epsilonFloor();
+        INDArray pi = softmax.mul(1.0 - arch.tasks() * eps).addi(eps);
+        return new ForwardPass(x, expertPre, expertOut, gate, mixture, towerPre, towerOut, logits, softmax, pi);
+    }
+
+    /** Convenience: pi for one feature vector. */
+    public double[] weights(double[] x) {
+        return forward(Nd4j.create(x, new long[] {1, x.length}, 'c')).piRow(0);
+    }
+
+    /** Gradients of a loss for every parameter tensor, given dLoss/dpi (B x n). */
+    public Gradients backward(ForwardPass fp, INDArray dLossDPi) {
+        checkUpstream(fp, dLossDPi, "dLossDPi");
+        INDArray dS = dLossDPi.mul(1.0 - arch.tasks() * arch.epsilonFloor());
+        return backwardLogits(fp, softmaxBackward(fp.softmax, dS));
+    }
+
+    /** Gradients of a loss for every parameter tensor, given dLoss/dlogits (B x n). */
+    public Gradients backwardLogits(ForwardPass fp, INDArray dLossDLogits) {
+        checkUpstream(fp, dLossDLogits, "dLossDLogits");
+        INDArray dLogits = dLossDLogits;
+        Map<String, INDArray> g = new LinkedHashMap<>();
+
+        INDArray dOutW = dLogits.transpose().mmul(fp.towerOut);
+        INDArray dOutB = dLogits.sum(0);
+        INDArray dTowerOut = dLogits.mmul(outW);
+        INDArray dTowerPre = dTowerOut.muli(positive(fp.towerPre));
+        INDArray dTowerW = dTowerPre.transpose().mmul(fp.mixture);
+        INDArray dTowerB = dTowerPre.sum(0);
+        INDArray dMixture = dTowerPre.mmul(towerW);
+
+        long batch = fp.x.rows();
+        int experts = arch.experts();
+        int hidden = arch.hidden();
+        INDArray dMixture3 = dMixture.reshape('c', batch, 1, hidden);
+        // dL/dg_be = <dL/dm_b, h_be>;  dL/dh_be = g_be dL/dm_b
+        INDArray dGate = fp.expertOut.reshape('c', batch, experts, hidden).mul(dMixture3).sum(2);
+        INDArray dExpertPre = fp.gate.reshape('c', batch, experts, 1).mul(dMixture3)
+                .reshape('c', batch, (long) experts * hidden).muli(positive(fp.expertPre));
+        INDArray dExpertW = dExpertPre.transpose().mmul(fp.x);
+        INDArray dExpertB = dExpertPre.sum(0);
+        for (int e = 0; e < experts; e++) {
+            g.put(PolicyArchitecture.expertWeight(e), expertBlock(dExpertW, e));
+            g.put(PolicyArchitecture.expertBias(e), expertBlock(dExpertB, e));
+        }
+        INDArray dGatePre = softmaxBackward(fp.gate, dGate);
+        g.put(PolicyArchitecture.GATE_W, dGatePre.transpose().mmul(fp.x));
+        g.put(PolicyArchitecture.GATE_B, dGatePre.sum(0));
+        g.put(PolicyArchitecture.TOWER_W, dTowerW);
+        g.put(PolicyArchitecture.TOWER_B, dTowerB);
+        g.put(PolicyArchitecture.OUT_W, dOutW);
+        g.put(PolicyArchitecture.OUT_B, dOutB);
+        return new Gradients(g);
+    }
+
+    private void checkUpstream(ForwardPass fp, INDArray upstream, String what) {
+        if (!Arrays.equals(upstream.shape(), fp.pi.shape())) {
+            throw new IllegalArgumentException(what + " must be " + Arrays.toString(fp.pi.shape()) + ", got "
+                    + Arrays.toString(upstream.shape()));
+        }
+    }
+
+    /**
+     * Row-wise softmax into a new array, by libnd4j's fused op (which subtracts each row's max,
+     * so large logits do not overflow): one native op instead of five.
+     */
+    static INDArray softmaxRows(INDArray a) {
+        INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, a.shape());
+        Nd4j.exec(new SoftMax(a, out, 1));
+        return out;
+    }
+
+    /** Given s = softmax(a) row-wise and dL/ds, returns dL/da = s * (dL/ds - rowsum(dL/ds * s)). */
+    static INDArray softmaxBackward(INDArray s, INDArray dS) {
+        INDArray dot = dS.mul(s).sum(true, 1);
+        return dS.subColumnVector(dot).muli(s);
+    }
+
+    /** 1 where a > 0, else 0 (ReLU derivative; 0 at exactly 0). */
+    private static INDArray positive(INDArray a) {
+        return a.gt(0.0).castTo(DataType.DOUBLE);
+    }
+
+    /** Row block e (rows e*H .. (e+1)*H - 1) of a stacked expert array, as a live view. */
+    private INDArray expertBlock(INDArray stacked, int e) {
+        long from = (long) e * arch.hidden();
+        long to = from + arch.hidden();
+        return stacked.rank() == 1
+                ? stacked.get(NDArrayIndex.interval(from, to))
+                : stacked.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    }
+
+    private static long[] toLong(int[] shape) {
+        long[] out = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            out[i] = shape[i];
+        }
+        return out;
+    }
+
+    /** The seeded initial parameters (see {@link #PolicyNetwork(PolicyArchitecture, long)}). */
+    public static PolicyParameters initialParameters(PolicyArchitecture arch, long seed) {
+        UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
+        ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(rng);
+        int d = arch.featureDim();
+        PolicyParameters.Builder b = PolicyParameters.builder();
+        for (int e = 0; e < arch.experts(); e++) {
+            b.put(PolicyArchitecture.expertWeight(e), new int[] {arch.hidden(), d},
+                    gaussian(gauss, arch.hidden() * d, Math.sqrt(2.0 / d)));
+            b.put(PolicyArchitecture.expertBias(e), new int[] {arch.hidden()}, new double[arch.hidden()]);
+        }
+        b.put(PolicyArchitecture.GATE_W, new int[] {arch.experts(), d},
+                gaussian(gauss, arch.experts() * d, Math.sqrt(2.0 / (d + arch.experts()))));
+        b.put(PolicyArchitecture.GATE_B, new int[] {arch.experts()}, new double[arch.experts()]);
+        b.put(PolicyArchitecture.TOWER_W, new int[] {arch.tower(), arch.hidden()},
+                gaussian(gauss, arch.tower() * arch.hidden(), Math.sqrt(2.0 / arch.hidden())));
+        b.put(PolicyArchitecture.TOWER_B, new int[] {arch.tower()}, new double[arch.tower()]);
+        b.put(PolicyArchitecture.OUT_W, new int[] {arch.tasks(), arch.tower()},
+                gaussian(gauss, arch.tasks() * arch.tower(), OUT_INIT_STD));
+        b.put(PolicyArchitecture.OUT_B, new int[] {arch.tasks()}, new double[arch.tasks()]);
+        return b.build();
+    }
+
+    private static double[] gaussian(ZigguratSampler.NormalizedGaussian gauss, int n, double std) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = std * gauss.sample();
+        }
+        return v;
+    }
+}
