@@ -196,7 +196,20 @@ public final class World {
         Fusion.fuse(z, m, n, servedWeights, fused);
         int[] ranking = new int[m];
         Fusion.rankDescending(fused, m, ranking);
+        return respond(r, servedWeights, ranking, rng);
+    }
 
+    /**
+     * Like {@link #respond(SimRequest, double[], UniformRandomProvider)} but for a ranking made
+     * elsewhere (a serving client with its own fusion settings): the user responds to the top
+     * positions of {@code ranking}, which must be a permutation of the candidate indices.
+     * {@code servedWeights} is only recorded in the outcome.
+     */
+    public SimOutcome respond(SimRequest r, double[] servedWeights, int[] ranking, UniformRandomProvider rng) {
+        int m = r.items();
+        int n = r.tasks();
+        checkWeights(servedWeights, n);
+        checkPermutation(ranking, m);
         NormalizedGaussianSampler gauss = ZigguratSampler.NormalizedGaussian.of(rng);
         int shown = Math.min(config.shownPositions(), m);
         double[] labels = new double[m * n];
@@ -239,7 +252,7 @@ public final class World {
             feedback.add(new SimFeedback(j, id, pos, WorldConfig.GMV, feedbackTypes[WorldConfig.GMV], gmv,
                     valueDelay));
         }
-        return new SimOutcome(r, servedWeights.clone(), ranking, shown, labels, List.copyOf(feedback));
+        return new SimOutcome(r, servedWeights.clone(), ranking.clone(), shown, labels, List.copyOf(feedback));
     }
 
     /**
@@ -345,6 +358,19 @@ public final class World {
     private void checkUser(int user) {
         if (user < 0 || user >= population.size) {
             throw new IllegalArgumentException("user must be in [0, " + population.size + "), got " + user);
+        }
+    }
+
+    private static void checkPermutation(int[] ranking, int m) {
+        if (ranking == null || ranking.length != m) {
+            throw new IllegalArgumentException("ranking must list all " + m + " candidates");
+        }
+        boolean[] seen = new boolean[m];
+        for (int j : ranking) {
+            if (j < 0 || j >= m || seen[j]) {
+                throw new IllegalArgumentException("ranking must be a permutation of 0.." + (m - 1));
+            }
+            seen[j] = true;
         }
     }
 

@@ -181,6 +181,26 @@ class ResponseTest {
     }
 
     @Test
+    void shouldRespondToAGivenRankingExactlyAsToTheRankingOfTheWeights() {
+        SimRequest r = world.nextRequest(World.rng(6), 0);
+        SimOutcome byWeights = world.respond(r, UNIFORM, World.rng(7));
+        SimOutcome byRanking = world.respond(r, UNIFORM, byWeights.ranking(), World.rng(7));
+        assertThat(byRanking.ranking()).containsExactly(byWeights.ranking());
+        assertThat(byRanking.feedback()).isEqualTo(byWeights.feedback());
+
+        int[] reversed = new int[r.items()];
+        for (int i = 0; i < reversed.length; i++) {
+            reversed[i] = byWeights.ranking()[reversed.length - 1 - i];
+        }
+        SimOutcome other = world.respond(r, UNIFORM, reversed, World.rng(8));
+        for (SimFeedback f : other.feedback()) {
+            assertThat(reversed[f.position()]).isEqualTo(f.itemIndex());
+        }
+        assertThatThrownBy(() -> world.respond(r, UNIFORM, new int[r.items()], World.rng(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldRejectWeightsThatAreNotOnePerTaskAndNonNegative() {
         SimRequest r = world.nextRequest(World.rng(1), 0);
         assertThatThrownBy(() -> world.respond(r, new double[] {1, 0, 0}, World.rng(1)))

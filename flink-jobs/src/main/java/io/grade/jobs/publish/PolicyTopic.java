@@ -27,7 +27,8 @@ public final class PolicyTopic {
     private PolicyTopic() {}
 
     /**
-     * Creates the topic (1 partition, compacted, {@code maxMessageBytes}) if missing, else checks it.
+     * Creates the topic (1 partition, compacted, {@code maxMessageBytes}; replication {@code <= 0}
+     * means the broker default) if missing, else checks it.
      *
      * @throws IllegalStateException if an existing topic is not compacted or its max.message.bytes is too small
      */
@@ -35,7 +36,9 @@ public final class PolicyTopic {
         try {
             Optional<Config> existing = describe(admin, topic);
             if (existing.isEmpty()) {
-                NewTopic nt = new NewTopic(topic, 1, replication).configs(Map.of(
+                // replication <= 0: the broker's default.replication.factor
+                NewTopic nt = (replication > 0 ? new NewTopic(topic, 1, replication)
+                        : new NewTopic(topic, Optional.of(1), Optional.empty())).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes),
                         TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000"));

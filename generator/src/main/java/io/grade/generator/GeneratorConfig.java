@@ -1,0 +1,252 @@
+package io.grade.generator;
+
+import io.grade.simulator.WorldConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the event generator needs; validated on construction, and every message names the
+ * option (as the command line spells it) that is wrong.
+ *
+ * @param bootstrapServers Kafka bootstrap servers ({@code --bootstrap-servers})
+ * @param impressionsTopic topic of the impressions ({@code --impressions-topic})
+ * @param feedbackTopic topic of the feedback events ({@code --feedback-topic})
+ * @param policyTopic compacted topic the serving client follows ({@code --policy-topic})
+ * @param modelId policy model id served and recorded in impressions ({@code --model-id})
+ * @param worldSeed seed of the simulated world: users, items, MTL model ({@code --world-seed})
+ * @param world shape and parameters of the simulated world
+ * @param seed seed of the traffic: sessions, requests, responses, exploration, malformed records ({@code --seed})
+ * @param rate requests per second of wall time ({@code --rate})
+ * @param speedup event-time milliseconds per wall millisecond, e.g. 60 = one simulated hour per wall minute ({@code --speedup})
+ * @param startEventTime event time of the first request; null = the wall clock when the generator starts ({@code --start-event-time})
+ * @param duration wall time to generate requests for; null = no limit ({@code --duration})
+ * @param maxRequests requests to generate; 0 = no limit ({@code --max-requests})
+ * @param explore rank with serving-side Dirichlet exploration around pi(x) ({@code --explore})
+ * @param staticWeights the fallback weights served as version 0 until a policy arrives, and the comparison
+ *     baseline ({@code --static-weights}); normalised to the simplex
+ * @param sessionRequestsMean mean number of requests in a user's session (geometric, >= 1) ({@code --session-requests})
+ * @param sessionGapMean mean event-time gap between requests of one session (exponential) ({@code --session-gap})
+ * @param malformedRate probability that a produced event is followed by a malformed record on the same topic
+ *     ({@code --malformed-rate})
+ * @param oracleEvery solve the per-request oracle on every k-th request; 0 = never ({@code --oracle-every})
+ * @param drainFeedback when the request budget is used up, produce the pending feedback at once instead of
+ *     dropping it ({@code --drain-feedback})
+ * @param policyWarmUp how long to wait for the serving client to read the policy topic before serving
+ *     ({@code --policy-warm-up})
+ * @param kafkaProperties extra Kafka client properties for the producer and the policy consumer (security
+ *     settings and the like); they override the generator's own
+ */
+public record GeneratorConfig(
+        String bootstrapServers,
+        String impressionsTopic,
+        String feedbackTopic,
+        String policyTopic,
+        String modelId,
+        long worldSeed,
+        WorldConfig world,
+        long seed,
+        double rate,
+        double speedup,
+        Instant startEventTime,
+        Duration duration,
+        long maxRequests,
+        boolean explore,
+        double[] staticWeights,
+        double sessionRequestsMean,
+        Duration sessionGapMean,
+        double malformedRate,
+        int oracleEvery,
+        boolean drainFeedback,
+        Duration policyWarmUp,
+        Map<String, String> kafkaProperties) {
+
+    /** Default impressions topic. */
+    public static final String DEFAULT_IMPRESSIONS_TOPIC = "grade.impressions";
+    /** Default feedback topic. */
+    public static final String DEFAULT_FEEDBACK_TOPIC = "grade.feedback";
+    /** Default policy topic. */
+    public static final String DEFAULT_POLICY_TOPIC = "grade.policy";
+    /** Default model id. */
+    public static final String DEFAULT_MODEL_ID = "default";
+
+    /** Validates every field and copies the mutable ones. */
+    public GeneratorConfig {
+        requireText("--bootstrap-servers", bootstrapServers);
+        requireText("--impressions-topic", impressionsTopic);
+        requireText("--feedback-topic", feedbackTopic);
+        requireText("--policy-topic", policyTopic);
+        requireText("--model-id", modelId);
+        if (impressionsTopic.equals(feedbackTopic)) {
+            throw new IllegalArgumentException("--impressions-topic and --feedback-topic must differ, both are "
+                    + impressionsTopic);
+        }
+        Objects.requireNonNull(world, "world config");
+        positive("--rate", rate);
+        positive("--speedup", speedup);
+        if (startEventTime != null && startEventTime.toEpochMilli() < 0) {
+            throw new IllegalArgumentException("--start-event-time must not be before 1970, got " + startEventTime);
+        }
+        if (duration != null && (duration.isNegative() || duration.isZero())) {
+            throw new IllegalArgumentException("--duration must be > 0 (or absent for no limit), got " + duration);
+        }
+        if (maxRequests < 0) {
+            throw new IllegalArgumentException("--max-requests must be >= 0 (0 = no limit), got " + maxRequests);
+        }
+        staticWeights = simplex("--static-weights", staticWeights, WorldConfig.TASKS);
+        if (!(sessionRequestsMean >= 1) || Double.isInfinite(sessionRequestsMean)) {
+            throw new IllegalArgumentException("--session-requests must be finite and >= 1, got " + sessionRequestsMean);
+        }
+        Objects.requireNonNull(sessionGapMean, "--session-gap");
+        if (sessionGapMean.isNegative() || sessionGapMean.isZero()) {
+            throw new IllegalArgumentException("--session-gap must be > 0, got " + sessionGapMean);
+        }
+        if (!(malformedRate >= 0 && malformedRate <= 1)) {
+            throw new IllegalArgumentException("--malformed-rate must be in [0, 1], got " + malformedRate);
+        }
+        if (oracleEvery < 0) {
+            throw new IllegalArgumentException("--oracle-every must be >= 0 (0 = never), got " + oracleEvery);
+        }
+        Objects.requireNonNull(policyWarmUp, "--policy-warm-up");
+        if (policyWarmUp.isNegative()) {
+            throw new IllegalArgumentException("--policy-warm-up must be >= 0, got " + policyWarmUp);
+        }
+        kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
+    }
+
+    /** A builder preset to the defaults; only the bootstrap servers have none. */
+    public static Builder builder(String bootstrapServers) {
+        return new Builder(bootstrapServers);
+    }
+
+    /** Event-time milliseconds between two consecutive requests: speedup / rate seconds. */
+    public double requestIntervalEventMillis() {
+        return 1000.0 * speedup / rate;
+    }
+
+    @Override
+    public double[] staticWeights() {
+        return staticWeights.clone();
+    }
+
+    // arrays make the generated equals identity-based; compare contents instead
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GeneratorConfig other && toString().equals(other.toString());
+    }
+
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "GeneratorConfig[bootstrapServers=" + bootstrapServers + ", impressionsTopic=" + impressionsTopic
+                + ", feedbackTopic=" + feedbackTopic + ", policyTopic=" + policyTopic + ", modelId=" + modelId
+                + ", worldSeed=" + worldSeed + ", seed=" + seed + ", rate=" + rate + ", speedup=" + speedup
+                + ", startEventTime=" + startEventTime + ", duration=" + duration + ", maxRequests=" + maxRequests
+                + ", explore=" + explore + ", staticWeights=" + Arrays.toString(staticWeights)
+                + ", sessionRequestsMean=" + sessionRequestsMean + ", sessionGapMean=" + sessionGapMean
+                + ", malformedRate=" + malformedRate + ", oracleEvery=" + oracleEvery
+                + ", drainFeedback=" + drainFeedback + ", policyWarmUp=" + policyWarmUp
+                + ", kafkaProperties=" + kafkaProperties.keySet() + ", world=" + world + "]";
+    }
+
+    private static void requireText(String option, String v) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(option + " must not be blank");
+        }
+    }
+
+    private static void positive(String option, double v) {
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(option + " must be finite and > 0, got " + v);
+        }
+    }
+
+    private static double[] simplex(String option, double[] w, int n) {
+        if (w == null || w.length != n) {
+            throw new IllegalArgumentException(option + " must have one entry per task (" + n + "), got "
+                    + (w == null ? "none" : Arrays.toString(w)));
+        }
+        double sum = 0;
+        for (double v : w) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(option + " must be finite and >= 0, got " + Arrays.toString(w));
+            }
+            sum += v;
+        }
+        if (!(sum > 0)) {
+            throw new IllegalArgumentException(option + " must not all be 0");
+        }
+        double[] out = new double[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = w[k] / sum;
+        }
+        return out;
+    }
+
+    /** Mutable builder of {@link GeneratorConfig}, preset to the defaults. */
+    public static final class Builder {
+        private final String bootstrapServers;
+        private String impressionsTopic = DEFAULT_IMPRESSIONS_TOPIC;
+        private String feedbackTopic = DEFAULT_FEEDBACK_TOPIC;
+        private String policyTopic = DEFAULT_POLICY_TOPIC;
+        private String modelId = DEFAULT_MODEL_ID;
+        private long worldSeed = 1;
+        private WorldConfig world = WorldConfig.defaults();
+        private long seed = 1;
+        private double rate = 200;
+        private double speedup = 60;
+        private Instant startEventTime;
+        private Duration duration;
+        private long maxRequests;
+        private boolean explore;
+        private double[] staticWeights = {0.25, 0.25, 0.25, 0.25};
+        // A user looks at a few pages a few minutes apart, well inside the job's 30-minute session gap.
+        private double sessionRequestsMean = 4;
+        private Duration sessionGapMean = Duration.ofMinutes(2);
+        private double malformedRate;
+        private int oracleEvery = 1;
+        private boolean drainFeedback = true;
+        private Duration policyWarmUp = Duration.ofSeconds(10);
+        private Map<String, String> kafkaProperties = Map.of();
+
+        private Builder(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        public Builder impressionsTopic(String v) { impressionsTopic = v; return this; }
+        public Builder feedbackTopic(String v) { feedbackTopic = v; return this; }
+        public Builder policyTopic(String v) { policyTopic = v; return this; }
+        public Builder modelId(String v) { modelId = v; return this; }
+        public Builder worldSeed(long v) { worldSeed = v; return this; }
+        public Builder world(WorldConfig v) { world = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder rate(double v) { rate = v; return this; }
+        public Builder speedup(double v) { speedup = v; return this; }
+        public Builder startEventTime(Instant v) { startEventTime = v; return this; }
+        public Builder duration(Duration v) { duration = v; return this; }
+        public Builder maxRequests(long v) { maxRequests = v; return this; }
+        public Builder explore(boolean v) { explore = v; return this; }
+        public Builder staticWeights(double[] v) { staticWeights = v; return this; }
+        public Builder sessionRequestsMean(double v) { sessionRequestsMean = v; return this; }
+        public Builder sessionGapMean(Duration v) { sessionGapMean = v; return this; }
+        public Builder malformedRate(double v) { malformedRate = v; return this; }
+        public Builder oracleEvery(int v) { oracleEvery = v; return this; }
+        public Builder drainFeedback(boolean v) { drainFeedback = v; return this; }
+        public Builder policyWarmUp(Duration v) { policyWarmUp = v; return this; }
+        public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
+
+        /** Builds and validates. */
+        public GeneratorConfig build() {
+            return new GeneratorConfig(bootstrapServers, impressionsTopic, feedbackTopic, policyTopic, modelId,
+                    worldSeed, world, seed, rate, speedup, startEventTime, duration, maxRequests, explore,
+                    staticWeights, sessionRequestsMean, sessionGapMean, malformedRate, oracleEvery, drainFeedback,
+                    policyWarmUp, kafkaProperties);
+        }
+    }
+}
