@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code grade bench ...}: benchmarks that print their figures and write them as flat JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark; every benchmark accepts --summary-json FILE.",
-        subcommands = {BenchLearnerCommand.class, BenchServingCommand.class})
+        subcommands = {BenchJoinCommand.class, BenchLearnerCommand.class, BenchServingCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code grade experiment ...}: offline experiments on the simulated world. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run an experiment; every experiment accepts --summary-json FILE.",
-        subcommands = {})
+        subcommands = {ExperimentOfflineCommand.class})
 public final class ExperimentCommand implements Runnable {
 
     @CommandLine.Spec

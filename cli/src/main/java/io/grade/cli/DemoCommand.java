@@ -1,0 +1,176 @@
+package io.grade.cli;
+
+import io.grade.cli.demo.DemoFigures;
+import io.grade.generator.EventGenerator;
+import io.grade.generator.GeneratorConfig;
+import io.grade.generator.GeneratorStats;
+import io.grade.jobs.GradeJob;
+import io.grade.testkit.flink.FlinkMiniClusters;
+import io.grade.testkit.kafka.EmbeddedKafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code grade demo}: the whole product on one machine. A real Kafka broker (KRaft, in-process), a
+ * local Flink runtime with the web dashboard, the GRADE job (the same entry point as on a cluster)
+ * and the closed-loop event generator; live progress on the console; clean stop after
+ * {@code --duration} or Ctrl-C.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run the product locally: embedded Kafka broker, Flink with the dashboard on "
+                + "http://localhost:8081, the GRADE job and the closed-loop event generator.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--duration", defaultValue = "0",
+            description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    long durationSeconds;
+
+    @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink dashboard (default: ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(names = "--rate", defaultValue = "150", description = "Requests per wall second (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--speedup", defaultValue = "30",
+            description = "Simulated seconds per wall second (default: ${DEFAULT-VALUE}).")
+    double speedup;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the traffic and the learner (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism / task slots (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--progress-every", defaultValue = "5", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
+    long progressEvery;
+
+    @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
+    Path summaryJson;
+
+    @Option(names = "--job-arg", description = "Extra flag for the job, e.g. --job-arg=--publish-interval=10s (repeatable).")
+    List<String> extraJobArgs = new ArrayList<>();
+
+    /** The job flags the demo uses: the same flags a cluster submission takes (see README). */
+    static List<String> jobArgs(String bootstrapServers, long seed) {
+        return new ArrayList<>(List.of(
+                "--bootstrap-servers", bootstrapServers,
+                "--job-name", "grade-demo",
+                "--checkpoint-interval", "5 s",
+                "--transaction-timeout", "5 min",
+                "--out-of-orderness", "30 s",
+                "--idleness", "5 s",
+                "--update-every", "256",
+                "--update-interval", "10 s",
+                "--publish-interval", "5 s",
+                "--seed", String.valueOf(seed)));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(stop::countDown, "grade-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Path work = Files.createTempDirectory("grade-demo-");
+        System.err.println("grade demo: starting Kafka broker ...");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            String bs = broker.bootstrapServers();
+            List<String> args = jobArgs(bs, seed);
+            args.addAll(extraJobArgs);
+            GradeJob.Job job = GradeJob.prepare(args.toArray(String[]::new));
+            broker.createTopic(job.join().impressionsTopic(), parallelism);
+            broker.createTopic(job.join().feedbackTopic(), parallelism);
+            broker.createTopic(job.join().deadLetterTopic(), 1);
+            if (!job.join().labelledRequestsTopic().isBlank()) {
+                broker.createTopic(job.join().labelledRequestsTopic(), 1);
+            }
+
+            Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(work.resolve("checkpoints"), null);
+            conf.addAll(GradeJob.flinkConfiguration(job.join()));
+            conf.set(RestOptions.PORT, webPort);
+            conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+            env.setParallelism(parallelism);
+            GradeJob.configure(env, job);
+            GradeJob.build(env, job);
+            JobClient client = env.executeAsync(job.join().jobName());
+            awaitRunning(client);
+            System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s%n",
+                    bs, webPort, client.getJobID());
+
+            GeneratorConfig gen = GeneratorConfig.builder(bs)
+                    .impressionsTopic(job.join().impressionsTopic())
+                    .feedbackTopic(job.join().feedbackTopic())
+                    .policyTopic(job.learner().policyTopic())
+                    .modelId(job.learner().modelId())
+                    .rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
+                    .startEventTime(Instant.now())
+                    .build();
+            long t0 = System.nanoTime();
+            try (EventGenerator generator = new EventGenerator(gen).start()) {
+                long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+                while (System.nanoTime() < deadline && !generator.isDone()) {
+                    long wait = Math.min(TimeUnit.SECONDS.toNanos(progressEvery), deadline - System.nanoTime());
+                    if (stop.await(Math.max(wait, 1), TimeUnit.NANOSECONDS)) {
+                        System.err.println("grade demo: stopping (Ctrl-C) ...");
+                        break;
+                    }
+                    System.err.println(DemoFigures.progressLine(generator.stats(), client));
+                    if (client.getJobStatus().get().isGloballyTerminalState()) {
+                        System.err.println("grade demo: the job ended unexpectedly: " + client.getJobStatus().get());
+                        break;
+                    }
+                }
+                generator.stop();
+                GeneratorStats stats = generator.stats();
+                Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
+                        gen.startEventTime());
+                client.cancel().get(60, TimeUnit.SECONDS);
+                System.out.println(SummaryJson.render(figures));
+                if (summaryJson != null) {
+                    SummaryJson.write(summaryJson, figures);
+                }
+                if (generator.failure() != null) {
+                    System.err.println("grade demo: the generator failed: " + generator.failure());
+                    return 1;
+                }
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // JVM already exiting after Ctrl-C: nothing to remove
+            }
+        }
+        return 0;
+    }
+
+    private static void awaitRunning(JobClient client) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            JobStatus s = client.getJobStatus().get();
+            if (s == JobStatus.RUNNING) {
+                return;
+            }
+            if (s.isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended before it ran: " + s);
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the job did not reach RUNNING in 120 s");
+    }
+}

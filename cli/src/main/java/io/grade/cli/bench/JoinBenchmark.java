@@ -1,0 +1,552 @@
+package io.grade.cli.bench;
+
+import io.grade.jobs.GradeJob;
+import io.grade.jobs.JoinOutputs;
+import io.grade.jobs.JoinPipeline;
+import io.grade.jobs.events.EventDeserializationSchema;
+import io.grade.jobs.events.InputRecord;
+import io.grade.jobs.kafka.KafkaConnectors;
+import io.grade.jobs.session.LabelledRequest;
+import io.grade.jobs.config.GradeConfig;
+import io.grade.jobs.events.EventValidator;
+import io.grade.jobs.events.ImpressionEvent;
+import io.grade.jobs.session.Agenda;
+import io.grade.jobs.session.OpenRequest;
+import io.grade.jobs.session.SessionState;
+import io.grade.schemas.Feedback;
+import io.grade.schemas.Impression;
+import io.grade.schemas.Item;
+import io.grade.schemas.codec.EventCodec;
+import io.grade.testkit.flink.FlinkMiniClusters;
+import io.grade.testkit.kafka.EmbeddedKafkaBroker;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Throughput of the session join against a bare Kafka consume + decode of the same events, in one
+ * run on one in-process broker: N realistic impressions (50 candidates, 4 tasks, 32 features) and
+ * their feedback. The join runs as in production (RocksDB, EXACTLY_ONCE checkpoints every second,
+ * exactly-once Kafka sinks) on a 2-slot MiniCluster, bounded, until every labelled request is
+ * committed. Target: the join reaches at least 30 % of the bare decode rate.
+ */
+public final class JoinBenchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JoinBenchmark.class);
+
+    static final int CANDIDATES = 50;
+    static final int TASKS = 4;
+    static final int FEATURES = 32;
+    static final int PARALLELISM = 2;
+    static final int REQUESTS_PER_USER = 20;
+    static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00Z
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
+
+    private JoinBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : 1L;
+        run(n, seed).forEach((k, v) -> System.out.println(k + " = " + v));
+    }
+
+    /** Runs the benchmark; keys are documented in docs/design-join.md. */
+    public static Map<String, Object> run(int impressions, long seed) throws Exception {
+        if (impressions < 1) {
+            throw new IllegalArgumentException("impressions must be >= 1, got " + impressions);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            GradeConfig config = config(broker);
+            // Event times lie in the past: without infinite retention the broker's first retention
+            // check (30 s after start) would delete records while the job still reads them.
+            Map<String, String> keep = Map.of("retention.ms", "-1");
+            broker.createTopic(config.impressionsTopic(), PARALLELISM, keep);
+            broker.createTopic(config.feedbackTopic(), PARALLELISM, keep);
+            broker.createTopic(config.deadLetterTopic(), 1, keep);
+            broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, keep);
+
+            Workload w = Workload.generate(impressions, seed);
+            produce(broker, config.impressionsTopic(), w.impressions);
+            produce(broker, config.feedbackTopic(), w.feedback);
+            long events = w.impressions.size() + (long) w.feedback.size();
+            out.put("impressions", w.impressions.size());
+            out.put("feedback_events", w.feedback.size());
+
+            // (a) bare consume + decode: one warm-up pass (JIT, page cache), then the measured pass.
+            decodeAll(broker, config, events);
+            Timing decode = decodeAll(broker, config, events);
+            double decodeRate = events / decode.seconds;
+
+            // (b) the join job.
+            JoinRun join = runJoin(config, impressions);
+            double joinRate = events / join.seconds;
+            long labelled = countRecords(broker, config.labelledRequestsTopic());
+
+            out.put("decode_events_per_s", round(decodeRate));
+            out.put("join_events_per_s", round(joinRate));
+            out.put("join_to_decode_ratio", Math.round(joinRate / decodeRate * 1000) / 1000.0);
+            // CPU-normalised view: this box is shared, so wall-clock rates swing with other load.
+            double decodeCpuRate = events / decode.cpuSeconds;
+            double joinCpuRate = events / join.cpuSeconds * PARALLELISM;
+            out.put("decode_events_per_cpu_s", round(decodeCpuRate));
+            out.put("join_events_per_cpu_s_x2", round(joinCpuRate));
+            out.put("join_to_decode_cpu_ratio", Math.round(joinCpuRate / decodeCpuRate * 1000) / 1000.0);
+            out.put("join_task_cpu_s", Math.round(join.cpuSeconds * 100) / 100.0);
+            out.put("join_processing_s", Math.round(join.seconds * 100) / 100.0);
+            out.put("join_wall_s", Math.round(join.wallSeconds * 100) / 100.0);
+            out.put("join_wall_events_per_s", round(events / join.wallSeconds));
+            out.put("labelled_requests", labelled);
+            out.put("dead_letters", countRecords(broker, config.deadLetterTopic()));
+            out.put("checkpoints", join.checkpointDurations.size());
+            out.put("checkpoint_ms_p50", percentile(join.checkpointDurations, 0.5));
+            out.put("checkpoint_ms_max", percentile(join.checkpointDurations, 1.0));
+            out.put("checkpoint_join_state_bytes_max", join.maxJoinStateBytes);
+            out.put("state_bytes_per_open_request", stateBytesPerOpenRequest(config, w));
+            out.put("target_ratio", 0.3);
+            out.put("target_met", joinRate >= 0.3 * decodeRate);
+        }
+        return out;
+    }
+
+    private static GradeConfig config(EmbeddedKafkaBroker broker) {
+        String suffix = EmbeddedKafkaBroker.uniqueTopic("bench");
+        Map<String, String> o = new HashMap<>();
+        o.put("bootstrap-servers", broker.bootstrapServers());
+        o.put("group-id", "join-" + suffix);
+        o.put("impressions-topic", "imp-" + suffix);
+        o.put("feedback-topic", "fb-" + suffix);
+        o.put("dead-letter-topic", "dlq-" + suffix);
+        o.put("labelled-requests-topic", "lab-" + suffix);
+        o.put("transactional-id-prefix", "tx-" + suffix);
+        o.put("transaction-timeout", "2 min");
+        o.put("starting-offsets", "EARLIEST");
+        o.put("bounded", "true");
+        o.put("checkpoint-interval", CHECKPOINT_INTERVAL.toMillis() + " ms");
+        return GradeConfig.fromMap(o);
+    }
+
+    // ---- workload ------------------------------------------------------------------------------
+
+    /** Encoded events in event-time order per topic, keyed by user. */
+    static final class Workload {
+        final List<ProducerRecord<byte[], byte[]>> impressions = new ArrayList<>();
+        final List<ProducerRecord<byte[], byte[]>> feedback = new ArrayList<>();
+        final List<Impression> sample = new ArrayList<>();
+
+        static Workload generate(int n, long seed) {
+            Random rnd = new Random(seed);
+            EventCodec<Impression> impCodec = EventCodec.impressions();
+            EventCodec<Feedback> fbCodec = EventCodec.feedback();
+            Workload w = new Workload();
+            int users = Math.max(1, n / REQUESTS_PER_USER);
+            List<long[]> fbTimes = new ArrayList<>();
+            List<byte[][]> fbRecords = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                int u = r % users;
+                int i = r / users;
+                String user = "user-" + u;
+                String request = user + "-" + i;
+                // A request roughly every minute per user, users interleaved.
+                long t = T0 + i * 60_000L + (long) u * 60_000L / users + rnd.nextInt(5_000);
+                List<Item> items = new ArrayList<>(CANDIDATES);
+                Set<Integer> ids = new HashSet<>();
+                for (int j = 0; j < CANDIDATES; j++) {
+                    int id;
+                    do {
+                        id = rnd.nextInt(1_000_000);
+                    } while (!ids.add(id));
+                    items.add(Item.newBuilder().setItemId("item-" + id).setPosition(j)
+                            .setScores(List.of(0.01f + 0.2f * rnd.nextFloat(), 0.001f + 0.05f * rnd.nextFloat(),
+                                    0.1f + 5 * rnd.nextFloat(), 1 + 100 * rnd.nextFloat()))
+                            .build());
+                }
+                double[] w4 = new double[TASKS];
+                double sum = 0;
+                for (int k = 0; k < TASKS; k++) {
+                    w4[k] = -Math.log(1 - rnd.nextDouble());
+                    sum += w4[k];
+                }
+                List<Double> weights = new ArrayList<>();
+                for (double v : w4) {
+                    weights.add(v / sum);
+                }
+                List<Float> features = new ArrayList<>(FEATURES);
+                for (int d = 0; d < FEATURES; d++) {
+                    features.add((float) rnd.nextGaussian());
+                }
+                Impression imp = Impression.newBuilder().setEventId("imp-" + request).setRequestId(request)
+                        .setUserId(user).setEventTime(Instant.ofEpochMilli(t)).setPolicyVersion(1)
+                        .setServedWeights(weights).setFeatures(features).setItems(items).build();
+                if (w.sample.size() < 200) {
+                    w.sample.add(imp);
+                }
+                byte[] key = user.getBytes(StandardCharsets.UTF_8);
+                w.impressions.add(new ProducerRecord<>("", null, t, key, impCodec.encode(imp)));
+                int f = 0;
+                for (int j = 0; j < CANDIDATES; j++) {
+                    if (rnd.nextDouble() >= 0.06) {
+                        continue;
+                    }
+                    String item = items.get(j).getItemId();
+                    long ft = t + (long) Math.min(540_000, -Math.log(1 - rnd.nextDouble()) * 60_000);
+                    fbRecords.add(new byte[][] {key, fbCodec.encode(fb(request + "-" + f++, user, request, item, ft, "click", 1))});
+                    fbTimes.add(new long[] {ft});
+                    if (rnd.nextDouble() < 0.2) {
+                        long ot = ft + rnd.nextInt(30_000);
+                        double amount = 5 + 200 * rnd.nextDouble();
+                        fbRecords.add(new byte[][] {key, fbCodec.encode(fb(request + "-" + f++, user, request, item, ot, "order", 1))});
+                        fbTimes.add(new long[] {ot});
+                        fbRecords.add(new byte[][] {key, fbCodec.encode(fb(request + "-" + f++, user, request, item, ot, "gmv", amount))});
+                        fbTimes.add(new long[] {ot});
+                        fbRecords.add(new byte[][] {key, fbCodec.encode(fb(request + "-" + f++, user, request, item, ot, "profit", amount * 0.1))});
+                        fbTimes.add(new long[] {ot});
+                    }
+                }
+            }
+            w.impressions.sort((a, b) -> Long.compare(a.timestamp(), b.timestamp()));
+            Integer[] order = new Integer[fbRecords.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Long.compare(fbTimes.get(a)[0], fbTimes.get(b)[0]));
+            for (int i : order) {
+                byte[][] kv = fbRecords.get(i);
+                w.feedback.add(new ProducerRecord<>("", null, fbTimes.get(i)[0], kv[0], kv[1]));
+            }
+            return w;
+        }
+
+        private static Feedback fb(String id, String user, String request, String item, long t, String type, double v) {
+            return Feedback.newBuilder().setEventId(id).setRequestId(request).setUserId(user).setItemId(item)
+                    .setEventTime(Instant.ofEpochMilli(t)).setType(type).setValue(v).build();
+        }
+    }
+
+    private static void produce(EmbeddedKafkaBroker broker, String topic, List<ProducerRecord<byte[], byte[]>> records) {
+        var props = broker.producerProperties();
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                producer.send(new ProducerRecord<>(topic, null, r.timestamp(), r.key(), r.value()));
+            }
+            producer.flush();
+        }
+    }
+
+    // ---- (a) bare consume + decode ------------------------------------------------------------
+
+    private record Timing(double seconds, double cpuSeconds) {}
+
+    /** Wall and CPU seconds to consume and decode every event of both topics with a plain consumer. */
+    private static Timing decodeAll(EmbeddedKafkaBroker broker, GradeConfig config, long expected) {
+        EventCodec<Impression> impCodec = EventCodec.impressions();
+        EventCodec<Feedback> fbCodec = EventCodec.feedback();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        long decoded = 0;
+        long failed = 0;
+        var props = broker.consumerProperties("decode-" + System.nanoTime());
+        props.put("max.poll.records", "2000");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(config.impressionsTopic(), config.feedbackTopic())) {
+                for (int p = 0; p < PARALLELISM; p++) {
+                    partitions.add(new TopicPartition(topic, p));
+                }
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (decoded + failed < expected) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("decoded only " + decoded + " of " + expected + " events");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    boolean ok = r.topic().equals(config.impressionsTopic())
+                            ? impCodec.decode(r.value()).isOk() : fbCodec.decode(r.value()).isOk();
+                    if (ok) {
+                        decoded++;
+                    } else {
+                        failed++;
+                    }
+                }
+            }
+        }
+        if (failed > 0) {
+            throw new IllegalStateException(failed + " events failed to decode");
+        }
+        return new Timing((System.nanoTime() - t0) / 1e9, (threads.getCurrentThreadCpuTime() - cpu0) / 1e9);
+    }
+
+    // ---- (b) the join job -----------------------------------------------------------------------
+
+    private record JoinRun(double seconds, double wallSeconds, double cpuSeconds, List<Long> checkpointDurations,
+                           long maxJoinStateBytes) {}
+
+    /** Thread-name prefixes of the job's task threads and its sinks' producer threads. */
+    private static final List<String> JOB_THREADS = List.of("Source: inputs", "Source Data Fetcher", "session-join",
+            "labelled-requests-sink", "dead-letter-sink", "kafka-producer-network-thread | producer-tx-");
+
+    /** Samples the CPU time of the job's Java threads while it runs (threads die with the job). */
+    static final class CpuSampler implements AutoCloseable {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final Map<Long, Long> cpuByThread = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+        CpuSampler() {
+            timer.scheduleAtFixedRate(this::sample, 0, 100, TimeUnit.MILLISECONDS);
+        }
+
+        private void sample() {
+            for (ThreadInfo info : threads.dumpAllThreads(false, false)) {
+                String name = info.getThreadName();
+                if (JOB_THREADS.stream().anyMatch(name::startsWith)) {
+                    long cpu = threads.getThreadCpuTime(info.getThreadId());
+                    if (cpu > 0) {
+                        cpuByThread.merge(info.getThreadId(), cpu, Math::max);
+                    }
+                }
+            }
+        }
+
+        double cpuSeconds() {
+            return cpuByThread.values().stream().mapToLong(Long::longValue).sum() / 1e9;
+        }
+
+        @Override
+        public void close() {
+            sample();
+            timer.shutdownNow();
+        }
+    }
+
+    /** Wall-clock nanos of the first record the job's source read and of the last labelled request (local MiniCluster: one JVM). */
+    static final AtomicLong FIRST_RECORD_NANOS = new AtomicLong();
+    static final AtomicLong LAST_LABELLED_NANOS = new AtomicLong();
+
+    /** The job's deserializer, noting when the first record arrives. */
+    static final class FirstRecordStamp implements KafkaRecordDeserializationSchema<InputRecord> {
+        private static final long serialVersionUID = 1L;
+        private final EventDeserializationSchema delegate;
+
+        FirstRecordStamp(EventDeserializationSchema delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void open(DeserializationSchema.InitializationContext context) {
+            delegate.open(context);
+        }
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<InputRecord> out) {
+            if (FIRST_RECORD_NANOS.get() == 0) {
+                FIRST_RECORD_NANOS.compareAndSet(0, System.nanoTime());
+            }
+            delegate.deserialize(record, out);
+        }
+
+        @Override
+        public TypeInformation<InputRecord> getProducedType() {
+            return delegate.getProducedType();
+        }
+    }
+
+    /** Notes when the latest labelled request left the join. */
+    static final class LastLabelledStamp implements MapFunction<LabelledRequest, LabelledRequest> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public LabelledRequest map(LabelledRequest r) {
+            LAST_LABELLED_NANOS.accumulateAndGet(System.nanoTime(), Math::max);
+            return r;
+        }
+    }
+
+    private static JoinRun runJoin(GradeConfig config, int impressions) throws Exception {
+        Path checkpoints = Files.createTempDirectory("grade-join-bench-");
+        Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(checkpoints, null);
+        conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 10_000);
+        MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(PARALLELISM).build();
+        try (MiniCluster cluster = new MiniCluster(mc)) {
+            cluster.start();
+            TestStreamEnvironment.setAsContext(cluster, PARALLELISM);
+            try {
+                StreamExecutionEnvironment env = GradeJob.environment(config);
+                JoinOutputs outputs = JoinPipeline.build(env, config, KafkaConnectors.source(config,
+                        OffsetsInitializer.latest(), new FirstRecordStamp(new EventDeserializationSchema(config))));
+                outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config))
+                        .name("dead-letter-sink").uid(JoinPipeline.UID_DEAD_LETTER_SINK);
+                outputs.labelledRequests().map(new LastLabelledStamp(), Types.POJO(LabelledRequest.class))
+                        .name("stamp").uid("bench-stamp")
+                        .sinkTo(KafkaConnectors.labelledRequestSink(config))
+                        .name("labelled-requests-sink").uid(JoinPipeline.UID_LABELLED_SINK);
+                FIRST_RECORD_NANOS.set(0);
+                LAST_LABELLED_NANOS.set(0);
+                long t0 = System.nanoTime();
+                CpuSampler cpu = new CpuSampler();
+                JobClient client = env.executeAsync("join-benchmark");
+                try (cpu) {
+                    client.getJobExecutionResult().get(30, TimeUnit.MINUTES);
+                }
+                double wall = (System.nanoTime() - t0) / 1e9;
+                double processing = (LAST_LABELLED_NANOS.get() - FIRST_RECORD_NANOS.get()) / 1e9;
+                return stats(cluster, client.getJobID(), processing, wall, cpu.cpuSeconds());
+            } finally {
+                TestStreamEnvironment.unsetAsContext();
+            }
+        } finally {
+            deleteQuietly(checkpoints);
+        }
+    }
+
+    private static JoinRun stats(MiniCluster cluster, JobID job, double seconds, double wall, double cpu)
+            throws Exception {
+        AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(30, TimeUnit.SECONDS);
+        CheckpointStatsSnapshot snapshot = graph.getCheckpointStatsSnapshot();
+        List<Long> durations = new ArrayList<>();
+        long maxJoinState = 0;
+        AccessExecutionJobVertex joinVertex = null;
+        for (AccessExecutionJobVertex v : graph.getAllVertices().values()) {
+            if (v.getName().startsWith("session-join")) {
+                joinVertex = v;
+            }
+        }
+        if (snapshot != null) {
+            for (AbstractCheckpointStats c : snapshot.getHistory().getCheckpoints()) {
+                if (c.getStatus() == CheckpointStatsStatus.COMPLETED) {
+                    durations.add(c.getEndToEndDuration());
+                    if (joinVertex != null && c.getTaskStateStats(joinVertex.getJobVertexId()) != null) {
+                        maxJoinState = Math.max(maxJoinState, c.getTaskStateStats(joinVertex.getJobVertexId()).getStateSize());
+                    }
+                }
+            }
+        }
+        return new JoinRun(seconds, wall, cpu, durations, maxJoinState);
+    }
+
+    private static long countRecords(EmbeddedKafkaBroker broker, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(broker.consumerProperties("count-" + topic))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long count = 0;
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                count += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return count;
+        }
+    }
+
+    // ---- state size -----------------------------------------------------------------------------
+
+    /**
+     * Bytes the join keeps in RocksDB per open request, from the job's own serializers (before
+     * RocksDB compression): the open-requests entry (key group, user key, request id, OpenRequest
+     * POJO), its share of the agenda entry, and the event-time timer.
+     */
+    static long stateBytesPerOpenRequest(GradeConfig config, Workload w) throws Exception {
+        SerializerConfigImpl noKryo = new SerializerConfigImpl();
+        noKryo.setGenericTypes(false);
+        TypeSerializer<OpenRequest> requestSerializer = Types.POJO(OpenRequest.class).createSerializer(noKryo);
+        TypeSerializer<Agenda> agendaSerializer = Types.POJO(Agenda.class).createSerializer(noKryo);
+        TypeSerializer<String> strings = TypeInformation.of(String.class).createSerializer(noKryo);
+        EventValidator validator = new EventValidator(config);
+        long total = 0;
+        int count = 0;
+        for (Impression imp : w.sample) {
+            ImpressionEvent e = validator.impression(imp).value();
+            OpenRequest r = OpenRequest.open(e, SessionState.next(null, e.eventTime, config.sessionGapMs()), config);
+            int keyGroupPrefix = 2;
+            int userKey = size(strings, e.userId);
+            long entry = keyGroupPrefix + userKey + size(strings, e.requestId) + size(requestSerializer, r);
+            long agenda = keyGroupPrefix + userKey + Long.BYTES + size(agendaSerializer, new Agenda().add(Agenda.CLOSE_REQUEST, e.requestId));
+            long timer = keyGroupPrefix + Long.BYTES + userKey;
+            total += entry + agenda + timer;
+            count++;
+        }
+        return count == 0 ? 0 : total / count;
+    }
+
+    private static <T> int size(TypeSerializer<T> s, T value) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        s.serialize(value, out);
+        return out.length();
+    }
+
+    private static long percentile(List<Long> values, double q) {
+        if (values.isEmpty()) {
+            return -1;
+        }
+        List<Long> sorted = values.stream().sorted().collect(Collectors.toList());
+        int i = (int) Math.ceil(q * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+
+    private static long round(double v) {
+        return Math.round(v);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception e) {
+            LOG.warn("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+}

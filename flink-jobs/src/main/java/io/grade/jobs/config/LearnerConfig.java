@@ -1,0 +1,152 @@
+package io.grade.jobs.config;
+
+import io.grade.core.explore.ConcentrationSchedule;
+import io.grade.core.grpo.GrpoConfig;
+import io.grade.jobs.learner.LearnerSettings;
+import io.grade.model.policy.PolicyArchitecture;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * The validated learner configuration. Every check names the option, so a bad value fails at
+ * start-up with a message the operator can act on.
+ */
+public final class LearnerConfig implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final boolean enabled;
+    private final String modelId;
+    private final String policyTopic;
+    private final int policyMaxMessageBytes;
+    private final boolean warmStart;
+    private final String stage1Snapshot;
+    private final int updateEvery;
+    private final Duration updateInterval;
+    private final Duration publishInterval;
+    private final GrpoConfig grpo;
+    private final PolicyArchitecture architecture;
+    private final long seed;
+    private final Map<String, String> effective;
+
+    private LearnerConfig(Configuration c, GradeConfig join) {
+        enabled = c.get(LearnerOptions.LEARNER_ENABLED);
+        modelId = nonBlank(c, LearnerOptions.MODEL_ID);
+        policyTopic = nonBlank(c, LearnerOptions.POLICY_TOPIC);
+        policyMaxMessageBytes = positive(c, LearnerOptions.POLICY_MAX_MESSAGE_BYTES);
+        warmStart = c.get(LearnerOptions.WARM_START);
+        stage1Snapshot = c.getOptional(LearnerOptions.STAGE1_SNAPSHOT).orElse(null);
+        updateEvery = positive(c, LearnerOptions.UPDATE_EVERY);
+        updateInterval = positiveDuration(c, LearnerOptions.UPDATE_INTERVAL);
+        publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
+        seed = c.get(LearnerOptions.SEED);
+        architecture = wrap(LearnerOptions.EXPERTS.key() + "/" + LearnerOptions.HIDDEN.key() + "/"
+                + LearnerOptions.TOWER.key() + "/" + LearnerOptions.EPSILON_FLOOR.key(), () -> new PolicyArchitecture(
+                join.featureDim(), c.get(LearnerOptions.EXPERTS), c.get(LearnerOptions.HIDDEN),
+                c.get(LearnerOptions.TOWER), join.tasks(), c.get(LearnerOptions.EPSILON_FLOOR)));
+        ConcentrationSchedule schedule = wrap(LearnerOptions.ALPHA_START.key() + "/" + LearnerOptions.ALPHA_END.key()
+                + "/" + LearnerOptions.ALPHA_HORIZON.key(), () -> new ConcentrationSchedule(
+                c.get(LearnerOptions.ALPHA_START), c.get(LearnerOptions.ALPHA_END), c.get(LearnerOptions.ALPHA_HORIZON)));
+        grpo = wrap("GRPO options (" + LearnerOptions.GROUP_SIZE.key() + ", " + LearnerOptions.CLIP_EPSILON.key()
+                + ", " + LearnerOptions.KL_COEF.key() + ", ...)", () -> new GrpoConfig(
+                c.get(LearnerOptions.GROUP_SIZE), updateEvery, c.get(LearnerOptions.CLIP_EPSILON),
+                c.get(LearnerOptions.KL_COEF), c.get(LearnerOptions.INNER_EPOCHS), c.get(LearnerOptions.LEARNING_RATE),
+                c.get(LearnerOptions.GRAD_CLIP_NORM), c.get(LearnerOptions.MIN_REWARD_STD),
+                c.get(LearnerOptions.REF_SYNC_EVERY), c.get(LearnerOptions.ALPHA_MIN), schedule,
+                c.get(LearnerOptions.EXPLORATION), c.get(LearnerOptions.GAUSSIAN_SIGMA), seed));
+        if (join.transactionTimeout().compareTo(join.checkpointInterval()) <= 0) {
+            throw new IllegalArgumentException("option 'transaction-timeout' (" + join.transactionTimeout()
+                    + ") must exceed 'checkpoint-interval' (" + join.checkpointInterval() + ")");
+        }
+        effective = new LinkedHashMap<>();
+        for (ConfigOption<?> o : LearnerOptions.all()) {
+            effective.put(o.key(), String.valueOf(c.getOptional(o).map(Object::toString)
+                    .orElse(o.hasDefaultValue() ? String.valueOf(o.defaultValue()) : "")));
+        }
+    }
+
+    /** Reads and validates the learner options; {@code join} supplies tasks, features and fusion. */
+    public static LearnerConfig from(Configuration c, GradeConfig join) {
+        return new LearnerConfig(c, join);
+    }
+
+    /** The operator settings; {@code warmStartSnapshot} from the policy topic or the Stage 1 file (may be null). */
+    public LearnerSettings settings(GradeConfig join, byte[] warmStartSnapshot) {
+        return new LearnerSettings(modelId, Arrays.asList(join.taskNames()), architecture, join.fusion(), join.betas(),
+                join.rewardConfig(), grpo, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot);
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public String policyTopic() {
+        return policyTopic;
+    }
+
+    public int policyMaxMessageBytes() {
+        return policyMaxMessageBytes;
+    }
+
+    public boolean warmStart() {
+        return warmStart;
+    }
+
+    /** Path of the Stage 1 snapshot file, or null. */
+    public String stage1Snapshot() {
+        return stage1Snapshot;
+    }
+
+    public PolicyArchitecture architecture() {
+        return architecture;
+    }
+
+    public GrpoConfig grpo() {
+        return grpo;
+    }
+
+    public Map<String, String> effectiveOptions() {
+        return effective;
+    }
+
+    private static String nonBlank(Configuration c, ConfigOption<String> o) {
+        String v = c.get(o);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("option '" + o.key() + "' must not be empty");
+        }
+        return v;
+    }
+
+    private static int positive(Configuration c, ConfigOption<Integer> o) {
+        int v = c.get(o);
+        if (v < 1) {
+            throw new IllegalArgumentException("option '" + o.key() + "' must be >= 1, got " + v);
+        }
+        return v;
+    }
+
+    private static Duration positiveDuration(Configuration c, ConfigOption<Duration> o) {
+        Duration v = c.get(o);
+        if (v.isNegative() || v.isZero()) {
+            throw new IllegalArgumentException("option '" + o.key() + "' must be positive, got " + v);
+        }
+        return v;
+    }
+
+    private static <T> T wrap(String options, java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid " + options + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.grade.jobs.config;
+
+import io.grade.core.explore.ConcentrationSchedule;
+import io.grade.core.explore.ExplorationKind;
+import io.grade.core.grpo.GrpoConfig;
+import io.grade.model.policy.PolicyArchitecture;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Options of the learner stage and the policy broadcast (GRADE-SPEC sections 4, 5, 7, 9). Keys are
+ * also command-line flags; defaults are the spec's.
+ */
+public final class LearnerOptions {
+
+    private LearnerOptions() {}
+
+    public static final ConfigOption<Boolean> LEARNER_ENABLED = ConfigOptions.key("learner")
+            .booleanType().defaultValue(true)
+            .withDescription("Run the GRPO learner and publish policies; false runs the join alone.");
+
+    public static final ConfigOption<String> MODEL_ID = ConfigOptions.key("model-id")
+            .stringType().defaultValue("default")
+            .withDescription("Model id: key of the policy snapshots on the compacted policy topic.");
+
+    public static final ConfigOption<String> POLICY_TOPIC = ConfigOptions.key("policy-topic")
+            .stringType().defaultValue("grade.policy")
+            .withDescription("Compacted topic the policy versions are published to (exactly-once); created if missing.");
+
+    public static final ConfigOption<Integer> POLICY_MAX_MESSAGE_BYTES = ConfigOptions.key("policy-max-message-bytes")
+            .intType().defaultValue(4 * 1024 * 1024)
+            .withDescription("max.message.bytes the policy topic must allow (a default-architecture snapshot is ~50 KB).");
+
+    public static final ConfigOption<Boolean> WARM_START = ConfigOptions.key("warm-start")
+            .booleanType().defaultValue(true)
+            .withDescription("On a fresh start (no checkpoint), continue from the newest valid snapshot of the "
+                    + "model on the policy topic, so versions never go backwards.");
+
+    public static final ConfigOption<String> STAGE1_SNAPSHOT = ConfigOptions.key("stage1-snapshot")
+            .stringType().noDefaultValue()
+            .withDescription("File with a Stage 1 (supervised) PolicySnapshot in single-object encoding, used on a "
+                    + "fresh start when the policy topic holds none; otherwise cold start.");
+
+    public static final ConfigOption<Integer> UPDATE_EVERY = ConfigOptions.key("update-every")
+            .intType().defaultValue(GrpoConfig.DEFAULT_BATCH_SIZE)
+            .withDescription("GRPO minibatch size B: an update runs when this many labelled requests are buffered.");
+
+    public static final ConfigOption<Duration> UPDATE_INTERVAL = ConfigOptions.key("update-interval")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("An update also runs when this much processing time passed with a non-empty buffer.");
+
+    public static final ConfigOption<Duration> PUBLISH_INTERVAL = ConfigOptions.key("publish-interval")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("A new policy version is published at most this often (if it learned since). With "
+                    + "exactly-once, serving sees it after the next completed checkpoint.");
+
+    public static final ConfigOption<Integer> GROUP_SIZE = ConfigOptions.key("group-size")
+            .intType().defaultValue(GrpoConfig.DEFAULT_GROUP_SIZE).withDescription("GRPO group size G.");
+
+    public static final ConfigOption<Double> CLIP_EPSILON = ConfigOptions.key("clip-epsilon")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_CLIP_EPSILON).withDescription("PPO ratio clip eps.");
+
+    public static final ConfigOption<Double> KL_COEF = ConfigOptions.key("kl-coef")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_KL_COEF)
+            .withDescription("Weight of KL(pi_theta || pi_ref) (closed-form Dirichlet KL).");
+
+    public static final ConfigOption<Integer> INNER_EPOCHS = ConfigOptions.key("inner-epochs")
+            .intType().defaultValue(GrpoConfig.DEFAULT_INNER_EPOCHS).withDescription("Passes over one minibatch.");
+
+    public static final ConfigOption<Double> LEARNING_RATE = ConfigOptions.key("learning-rate")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_LEARNING_RATE).withDescription("Adam learning rate.");
+
+    public static final ConfigOption<Double> GRAD_CLIP_NORM = ConfigOptions.key("grad-clip-norm")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_GRAD_CLIP_NORM).withDescription("Global gradient-norm clip.");
+
+    public static final ConfigOption<Double> MIN_REWARD_STD = ConfigOptions.key("min-reward-std")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_MIN_REWARD_STD)
+            .withDescription("Groups with a reward std below this are homogeneous: zero advantage, counted.");
+
+    public static final ConfigOption<Long> REF_SYNC_EVERY = ConfigOptions.key("ref-sync-every")
+            .longType().defaultValue(GrpoConfig.DEFAULT_REF_SYNC_EVERY)
+            .withDescription("The reference policy is synced to the current one every this many updates.");
+
+    public static final ConfigOption<Double> ALPHA_START = ConfigOptions.key("alpha-start")
+            .doubleType().defaultValue(ConcentrationSchedule.DEFAULT_ALPHA_START)
+            .withDescription("Dirichlet concentration scale alphaHat at update 0 (cosine schedule).");
+
+    public static final ConfigOption<Double> ALPHA_END = ConfigOptions.key("alpha-end")
+            .doubleType().defaultValue(ConcentrationSchedule.DEFAULT_ALPHA_END)
+            .withDescription("alphaHat after alpha-horizon updates.");
+
+    public static final ConfigOption<Long> ALPHA_HORIZON = ConfigOptions.key("alpha-horizon")
+            .longType().defaultValue(ConcentrationSchedule.DEFAULT_HORIZON)
+            .withDescription("Updates over which alphaHat goes from alpha-start to alpha-end.");
+
+    public static final ConfigOption<Double> ALPHA_MIN = ConfigOptions.key("alpha-min")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_ALPHA_MIN)
+            .withDescription("Floor of every Dirichlet concentration alpha_k.");
+
+    public static final ConfigOption<ExplorationKind> EXPLORATION = ConfigOptions.key("exploration")
+            .enumType(ExplorationKind.class).defaultValue(ExplorationKind.DIRICHLET)
+            .withDescription("DIRICHLET (GRADE) or GAUSSIAN_SOFTMAX (ablation).");
+
+    public static final ConfigOption<Double> GAUSSIAN_SIGMA = ConfigOptions.key("gaussian-sigma")
+            .doubleType().defaultValue(GrpoConfig.DEFAULT_GAUSSIAN_SIGMA)
+            .withDescription("Logit noise of the GAUSSIAN_SOFTMAX ablation.");
+
+    public static final ConfigOption<Long> SEED = ConfigOptions.key("seed")
+            .longType().defaultValue(GrpoConfig.DEFAULT_SEED)
+            .withDescription("Seed of the learner's generator and of the cold-start initialisation.");
+
+    public static final ConfigOption<Integer> EXPERTS = ConfigOptions.key("experts")
+            .intType().defaultValue(PolicyArchitecture.DEFAULT_EXPERTS).withDescription("Policy experts E.");
+
+    public static final ConfigOption<Integer> HIDDEN = ConfigOptions.key("hidden")
+            .intType().defaultValue(PolicyArchitecture.DEFAULT_HIDDEN).withDescription("Expert hidden size H.");
+
+    public static final ConfigOption<Integer> TOWER = ConfigOptions.key("tower")
+            .intType().defaultValue(PolicyArchitecture.DEFAULT_TOWER).withDescription("Tower hidden size.");
+
+    public static final ConfigOption<Double> EPSILON_FLOOR = ConfigOptions.key("epsilon-floor")
+            .doubleType().defaultValue(PolicyArchitecture.DEFAULT_EPSILON_FLOOR)
+            .withDescription("Weight floor eps: pi = (1 - n eps) softmax + eps.");
+
+    /** Every learner option (the command line accepts these besides GradeOptions). */
+    public static List<ConfigOption<?>> all() {
+        return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, STAGE1_SNAPSHOT,
+                UPDATE_EVERY, UPDATE_INTERVAL, PUBLISH_INTERVAL, GROUP_SIZE, CLIP_EPSILON, KL_COEF, INNER_EPOCHS,
+                LEARNING_RATE, GRAD_CLIP_NORM, MIN_REWARD_STD, REF_SYNC_EVERY, ALPHA_START, ALPHA_END, ALPHA_HORIZON,
+                ALPHA_MIN, EXPLORATION, GAUSSIAN_SIGMA, SEED, EXPERTS, HIDDEN, TOWER, EPSILON_FLOOR);
+    }
+}

@@ -1,0 +1,37 @@
+package io.grade.jobs.events;
+
+/**
+ * A validated impression in the job's own Flink POJO form: primitive arrays instead of Avro lists,
+ * so that Flink's PojoSerializer handles it (no Kryo) and state stays compact.
+ */
+public class ImpressionEvent {
+
+    public String eventId;
+    public String requestId;
+    public String userId;
+    public long eventTime;
+    public String modelId;
+    public long policyVersion;
+    /** Served fusion weights, one per task. */
+    public double[] servedWeights;
+    /** Feature vector x (featureDim). */
+    public float[] features;
+    /** Candidate item ids, in the impression's order. */
+    public String[] itemIds;
+    /** Shown position of each item, -1 if scored but not shown. */
+    public int[] positions;
+    /** MTL scores, items x tasks, row-major. */
+    public float[] scores;
+
+    public ImpressionEvent() {}
+
+    /** Number of candidate items. */
+    public int items() {
+        return itemIds.length;
+    }
+
+    @Override
+    public String toString() {
+        return "ImpressionEvent{" + requestId + ", user=" + userId + ", t=" + eventTime + ", items=" + itemIds.length + "}";
+    }
+}

@@ -1,0 +1,87 @@
+package io.grade.jobs.kafka;
+
+import io.grade.jobs.config.GradeConfig;
+import io.grade.jobs.events.DeadLetterRecord;
+import io.grade.jobs.events.EventDeserializationSchema;
+import io.grade.jobs.events.InputRecord;
+import io.grade.jobs.session.LabelledRequest;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/** The job's Kafka sources and sinks, built from the configuration (tests and the benchmark reuse them). */
+public final class KafkaConnectors {
+
+    private KafkaConnectors() {}
+
+    /**
+     * One source over both input topics; every record becomes an {@link InputRecord}, bad bytes
+     * included. One source rather than two: its enumerator assigns the partitions of both topics
+     * together and each reader's watermark is the minimum over its impression and feedback splits,
+     * so neither input can run the join's event time ahead of the other while the other waits for
+     * its splits (a reader without splits counts as idle). See docs/design-join.md.
+     */
+    public static KafkaSource<InputRecord> source(GradeConfig c) {
+        return source(c, c.bounded() ? OffsetsInitializer.latest() : null);
+    }
+
+    /** As {@link #source(GradeConfig)}, stopping at {@code stoppingOffsets} (null: never). */
+    public static KafkaSource<InputRecord> source(GradeConfig c, OffsetsInitializer stoppingOffsets) {
+        return source(c, stoppingOffsets, new EventDeserializationSchema(c));
+    }
+
+    /** As {@link #source(GradeConfig, OffsetsInitializer)} with another deserializer (benchmarks wrap the job's). */
+    public static KafkaSource<InputRecord> source(GradeConfig c, OffsetsInitializer stoppingOffsets,
+                                                  KafkaRecordDeserializationSchema<InputRecord> deserializer) {
+        KafkaSourceBuilder<InputRecord> b = KafkaSource.<InputRecord>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setTopics(c.impressionsTopic(), c.feedbackTopic())
+                .setGroupId(c.groupId())
+                .setClientIdPrefix(c.groupId() + "-inputs")
+                .setDeserializer(deserializer)
+                // Upstream producers may be transactional: never read what they aborted.
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .setStartingOffsets(switch (c.startingOffsets()) {
+                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                    case LATEST -> OffsetsInitializer.latest();
+                });
+        if (stoppingOffsets != null) {
+            b.setBounded(stoppingOffsets);
+        }
+        return b.build();
+    }
+
+    /** Sink of the dead-letter topic. */
+    public static KafkaSink<DeadLetterRecord> deadLetterSink(GradeConfig c) {
+        return sink(c, c.deadLetterTopic(), "dlq", new DeadLetterSerializationSchema(c.deadLetterTopic()));
+    }
+
+    /** Sink of the labelled-requests topic; the configuration must name one. */
+    public static KafkaSink<LabelledRequest> labelledRequestSink(GradeConfig c) {
+        if (c.labelledRequestsTopic().isEmpty()) {
+            throw new IllegalStateException("labelled-requests-topic is empty: labelled requests are not written");
+        }
+        return sink(c, c.labelledRequestsTopic(), "labelled",
+                new LabelledRequestSerializationSchema(c.labelledRequestsTopic()));
+    }
+
+    private static <T> KafkaSink<T> sink(GradeConfig c, String topic, String idSuffix,
+                                         KafkaRecordSerializationSchema<T> schema) {
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setRecordSerializer(schema)
+                .setDeliveryGuarantee(c.deliveryGuarantee())
+                .setTransactionalIdPrefix(c.transactionalIdPrefix() + "-" + idSuffix)
+                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()))
+                .setProperty(ProducerConfig.ACKS_CONFIG, "all")
+                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "5")
+                .build();
+    }
+}

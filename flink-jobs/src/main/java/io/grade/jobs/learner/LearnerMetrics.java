@@ -1,0 +1,37 @@
+package io.grade.jobs.learner;
+
+/** Names of the learner's dashboard metrics, group {@code grade.learner}. */
+public final class LearnerMetrics {
+
+    public static final String GROUP_OUTER = "grade";
+    public static final String GROUP = "learner";
+
+    /** Gauge: version of the last published policy. */
+    public static final String POLICY_VERSION = "policyVersion";
+    /** Gauge: GRPO updates applied. */
+    public static final String UPDATES = "updates";
+    /** Gauge: labelled requests learned from. */
+    public static final String REQUESTS_LEARNED = "requestsLearned";
+    /** Gauge: mean composite reward of the sampled groups in the last update. */
+    public static final String MEAN_GROUP_REWARD = "meanGroupReward";
+    /** Gauge: KL(pi_theta || pi_ref) in the last update. */
+    public static final String KL = "kl";
+    /** Gauge: fraction of clipped samples in the last update. */
+    public static final String CLIP_FRACTION = "clipFraction";
+    /** Gauge: Dirichlet concentration scale of the last update. */
+    public static final String ALPHA_HAT = "alphaHat";
+    /** Gauge: updates skipped by the non-finite guard. */
+    public static final String SKIPPED_STEPS = "skippedSteps";
+    /** Gauge: homogeneous (zero-advantage) groups so far. */
+    public static final String HOMOGENEOUS_GROUPS = "homogeneousGroups";
+    /** Histogram: wall time of one update in ms. */
+    public static final String UPDATE_LATENCY_MS = "updateLatencyMs";
+    /** Gauge: labelled requests waiting for the next update. */
+    public static final String BUFFERED_REQUESTS = "bufferedRequests";
+    /** Counter: labelled requests rejected by the learner (shape or values). */
+    public static final String REJECTED_REQUESTS = "rejectedRequests";
+    /** Counter: snapshots published. */
+    public static final String SNAPSHOTS_PUBLISHED = "snapshotsPublished";
+
+    private LearnerMetrics() {}
+}

@@ -1,0 +1,22 @@
+package io.grade.jobs.learner;
+
+/** Counters of the learner kept in keyed state beside the learner itself (a Flink POJO). */
+public class LearnerProgress {
+    /** Version of the last published snapshot (0: none yet). */
+    public long version;
+    /** Labelled requests learned from (in applied or skipped updates). */
+    public long requestsLearned;
+    /** Latest event time among learned requests. */
+    public long trainedThrough;
+    /** Learner update count at the last publish. */
+    public long updatesAtLastPublish;
+    /** Requests dropped because they did not fit the policy (wrong shape, non-finite). */
+    public long rejectedRequests;
+    /** Homogeneous groups so far. */
+    public long homogeneousGroups;
+    public double lastMeanReward;
+    public double lastKl;
+    public double lastClipFraction;
+
+    public LearnerProgress() {}
+}

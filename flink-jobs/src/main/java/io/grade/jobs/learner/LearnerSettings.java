@@ -1,0 +1,86 @@
+package io.grade.jobs.learner;
+
+import io.grade.core.grpo.GrpoConfig;
+import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.reward.RewardConfig;
+import io.grade.schemas.FusionKind;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the learner operator needs, shipped with the job graph. The warm-start snapshot (if
+ * any) is carried as single-object bytes; it only applies when the operator has no restored state.
+ */
+public final class LearnerSettings implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    final String modelId;
+    final ArrayList<String> taskNames;
+    final PolicyArchitecture architecture;
+    final FusionKind fusion;
+    final double[] betas;
+    final RewardConfig reward;
+    final GrpoConfig grpo;
+    final int updateEvery;
+    final long updateIntervalMs;
+    final long publishIntervalMs;
+    final long initSeed;
+    final byte[] warmStartSnapshot;
+
+    /**
+     * @param updateEvery run a GRPO update when this many labelled requests are buffered (the buffer bound)
+     * @param updateInterval ... or when this much processing time passed with a non-empty buffer
+     * @param publishInterval publish a new version at most this often (if an update happened since)
+     * @param warmStartSnapshot PolicySnapshot bytes to start from on a fresh start, or null for a cold start
+     */
+    public LearnerSettings(String modelId, List<String> taskNames, PolicyArchitecture architecture, FusionKind fusion,
+                           double[] betas, RewardConfig reward, GrpoConfig grpo, int updateEvery,
+                           Duration updateInterval, Duration publishInterval, long initSeed, byte[] warmStartSnapshot) {
+        this.modelId = Objects.requireNonNull(modelId, "modelId");
+        this.taskNames = new ArrayList<>(taskNames);
+        this.architecture = Objects.requireNonNull(architecture, "architecture");
+        this.fusion = Objects.requireNonNull(fusion, "fusion");
+        this.betas = betas.clone();
+        this.reward = Objects.requireNonNull(reward, "reward");
+        this.grpo = Objects.requireNonNull(grpo, "grpo");
+        this.updateEvery = updateEvery;
+        this.updateIntervalMs = updateInterval.toMillis();
+        this.publishIntervalMs = publishInterval.toMillis();
+        this.initSeed = initSeed;
+        this.warmStartSnapshot = warmStartSnapshot == null ? null : warmStartSnapshot.clone();
+        if (updateEvery < 1) {
+            throw new IllegalArgumentException("learner.update-every must be >= 1, got " + updateEvery);
+        }
+        if (updateIntervalMs < 1) {
+            throw new IllegalArgumentException("learner.update-interval must be positive, got " + updateInterval);
+        }
+        if (publishIntervalMs < 1) {
+            throw new IllegalArgumentException("learner.publish-interval must be positive, got " + publishInterval);
+        }
+        if (taskNames.size() != architecture.tasks() || betas.length != architecture.tasks()
+                || reward.tasks() != architecture.tasks()) {
+            throw new IllegalArgumentException("task names, betas, reward and policy must agree on the task count "
+                    + taskNames);
+        }
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public PolicyArchitecture architecture() {
+        return architecture;
+    }
+
+    public GrpoConfig grpo() {
+        return grpo;
+    }
+
+    public int updateEvery() {
+        return updateEvery;
+    }
+}

@@ -1,0 +1,216 @@
+package io.grade.jobs.learner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grade.core.grpo.GrpoConfig;
+import io.grade.jobs.publish.PublishedPolicy;
+import io.grade.jobs.session.LabelledRequest;
+import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.SnapshotValidator;
+import io.grade.model.reward.RewardConfig;
+import io.grade.schemas.FusionKind;
+import io.grade.schemas.PolicySnapshot;
+import io.grade.schemas.codec.EventCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class LearnerFunctionHarnessTest {
+
+    private static final List<String> TASKS = List.of("ctr", "cvr", "gmv");
+    private static final int FEATURES = 6;
+    private static final int ITEMS = 12;
+    private static final int UPDATE_EVERY = 16;
+    private static final EventCodec<PolicySnapshot> CODEC = EventCodec.policySnapshots();
+
+    static LearnerSettings settings(byte[] warmStart) {
+        PolicyArchitecture arch = new PolicyArchitecture(FEATURES, 2, 8, 8, TASKS.size(), 1e-3);
+        GrpoConfig grpo = GrpoConfig.defaults().withGroupSize(8).withBatchSize(UPDATE_EVERY).withSeed(3);
+        return new LearnerSettings("m", TASKS, arch, FusionKind.LOG_LINEAR, new double[] {1e-3, 1e-3, 1e-3},
+                RewardConfig.defaults(TASKS.size()), grpo, UPDATE_EVERY, Duration.ofSeconds(5),
+                Duration.ofSeconds(10), 11L, warmStart);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> harness(LearnerSettings s)
+            throws Exception {
+        LearnerOperator op = new LearnerOperator(new LearnerFunction(s), s.modelId());
+        return new KeyedOneInputStreamOperatorTestHarness<>(op, r -> r.modelId, Types.STRING);
+    }
+
+    static List<LabelledRequest> requests(int n, long seed) {
+        Random rng = new Random(seed);
+        List<LabelledRequest> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            LabelledRequest r = new LabelledRequest();
+            r.userId = "u" + rng.nextInt(50);
+            r.requestId = "r" + seed + "-" + i;
+            r.modelId = "m";
+            r.eventTime = 1_000_000L + i * 1000L;
+            r.closeTime = r.eventTime + 600_000L;
+            r.items = ITEMS;
+            r.tasks = TASKS.size();
+            r.features = new float[FEATURES];
+            for (int k = 0; k < FEATURES; k++) {
+                r.features[k] = (float) rng.nextGaussian();
+            }
+            r.scores = new float[ITEMS * TASKS.size()];
+            r.labels = new double[ITEMS * TASKS.size()];
+            for (int j = 0; j < ITEMS; j++) {
+                for (int k = 0; k < TASKS.size(); k++) {
+                    r.scores[j * TASKS.size() + k] = (float) (0.01 + rng.nextDouble());
+                    r.labels[j * TASKS.size() + k] = rng.nextDouble() < 0.15 ? 1.0 : 0.0;
+                }
+            }
+            r.itemIds = new String[ITEMS];
+            r.positions = new int[ITEMS];
+            for (int j = 0; j < ITEMS; j++) {
+                r.itemIds[j] = "i" + j;
+                r.positions[j] = j < 5 ? j : -1;
+            }
+            r.servedWeights = new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3};
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static List<PolicySnapshot> published(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> h) {
+        List<PolicySnapshot> out = new ArrayList<>();
+        for (PublishedPolicy p : h.extractOutputValues()) {
+            PolicySnapshot s = CODEC.decode(p.payload).value();
+            assertThat(s.getVersion()).isEqualTo(p.version);
+            out.add(s);
+        }
+        return out;
+    }
+
+    @Test
+    void shouldUpdateWhenTheBufferFillsAndPublishOnTheInterval() throws Exception {
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            for (LabelledRequest r : requests(2 * UPDATE_EVERY, 1)) {
+                h.processElement(new StreamRecord<>(r, r.closeTime));
+            }
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.setProcessingTime(10_000);
+            List<PolicySnapshot> versions = published(h);
+            assertThat(versions).hasSize(1);
+            PolicySnapshot v1 = versions.get(0);
+            assertThat(v1.getVersion()).isEqualTo(1);
+            assertThat(v1.getStats().getUpdates()).isEqualTo(2);
+            assertThat(v1.getStats().getRequestsLearned()).isEqualTo(2L * UPDATE_EVERY);
+            assertThat(SnapshotValidator.validate(v1, TASKS, FEATURES)).isEmpty();
+            // Nothing new learned: no new version on the next interval, and the idle learner holds no timers.
+            h.setProcessingTime(30_000);
+            assertThat(published(h)).hasSize(1);
+            assertThat(h.numProcessingTimeTimers()).isZero();
+        }
+    }
+
+    @Test
+    void shouldLearnFromAPartialBufferWhenTheUpdateIntervalPasses() throws Exception {
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            for (LabelledRequest r : requests(5, 2)) {
+                h.processElement(new StreamRecord<>(r, r.closeTime));
+            }
+            h.setProcessingTime(5_000);
+            h.setProcessingTime(10_000);
+            assertThat(published(h)).singleElement().satisfies(s -> {
+                assertThat(s.getStats().getUpdates()).isEqualTo(1);
+                assertThat(s.getStats().getRequestsLearned()).isEqualTo(5);
+            });
+        }
+    }
+
+    @Test
+    void shouldResumeExactlyAndNeverGoBackwardsAfterARestore() throws Exception {
+        List<LabelledRequest> first = requests(2 * UPDATE_EVERY, 3);
+        List<LabelledRequest> second = requests(2 * UPDATE_EVERY, 4);
+
+        // Uninterrupted run.
+        List<PolicySnapshot> straight;
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, first);
+            h.setProcessingTime(10_000);
+            feed(h, second);
+            h.setProcessingTime(20_000);
+            straight = published(h);
+        }
+
+        // Same input with a checkpoint and a restore in the middle.
+        OperatorSubtaskState snapshot;
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, first);
+            h.setProcessingTime(10_000);
+            assertThat(published(h)).extracting(PolicySnapshot::getVersion).containsExactly(1L);
+            snapshot = h.snapshot(1, 10_000);
+        }
+        List<PolicySnapshot> resumed;
+        try (var h = harness(settings(null))) {
+            h.setup();
+            h.initializeState(snapshot);
+            h.open();
+            h.setProcessingTime(10_000);
+            feed(h, second);
+            h.setProcessingTime(20_000);
+            resumed = published(h);
+        }
+        assertThat(straight).extracting(PolicySnapshot::getVersion).containsExactly(1L, 2L);
+        assertThat(resumed).extracting(PolicySnapshot::getVersion).containsExactly(2L);
+        assertThat(resumed.get(0).getParameters()).isEqualTo(straight.get(1).getParameters());
+        assertThat(resumed.get(0).getChecksum()).isEqualTo(straight.get(1).getChecksum());
+    }
+
+    @Test
+    void shouldContinueVersionsFromAWarmStartSnapshot() throws Exception {
+        byte[] warm;
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, requests(UPDATE_EVERY, 5));
+            h.setProcessingTime(10_000);
+            warm = h.extractOutputValues().get(0).payload;
+        }
+        try (var h = harness(settings(warm))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, requests(UPDATE_EVERY, 6));
+            h.setProcessingTime(10_000);
+            assertThat(published(h)).singleElement().satisfies(s -> {
+                assertThat(s.getVersion()).isEqualTo(2);
+                assertThat(s.getStats().getRequestsLearned()).isEqualTo(2L * UPDATE_EVERY);
+            });
+        }
+    }
+
+    @Test
+    void shouldFlushTheBufferWhenTheInputEnds() throws Exception {
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, requests(3, 7));
+            h.endInput();
+            assertThat(published(h)).singleElement().satisfies(s ->
+                    assertThat(s.getStats().getRequestsLearned()).isEqualTo(3));
+        }
+    }
+
+    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> h,
+                             List<LabelledRequest> rs) throws Exception {
+        for (LabelledRequest r : rs) {
+            h.processElement(new StreamRecord<>(r, r.closeTime));
+        }
+    }
+}
