@@ -102,4 +102,36 @@ class PolicyTopicITCase {
                 Instant.EPOCH, TASKS, FusionKind.LOG_LINEAR, new double[] {0, 0}, 5, 0.01,
                 new TrainingStats(0.0, 0.0, 0.0, 0L, 0L)));
     }
+
+    @Test
+    void freshStartShouldPreferTheTopicThenTheStage1FileAndRejectABadFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String topic = EmbeddedKafkaBroker.uniqueTopic("policy-stage1");
+        java.nio.file.Path stage1 = dir.resolve("stage1.bin");
+        byte[] stage1Bytes = EventCodec.policySnapshots().encode(snapshot(1));
+        java.nio.file.Files.write(stage1, stage1Bytes);
+        String[] args = {"--bootstrap-servers", broker.bootstrapServers(), "--policy-topic", topic,
+            "--tasks", "ctr;cvr", "--feedback-tasks", "click:ctr,order:cvr", "--feature-dim", "3",
+            "--betas", "0;0", "--experts", "1", "--hidden", "2", "--tower", "2", "--model-id", "m",
+            "--stage1-snapshot", stage1.toString()};
+
+        // Empty (new) policy topic: the Stage 1 file is the starting point, and the topic now exists.
+        io.grade.jobs.GradeJob.Job job = io.grade.jobs.GradeJob.prepare(args);
+        assertThat(job.warmStartSnapshot()).isEqualTo(stage1Bytes);
+
+        // Once the topic holds a version, a fresh start continues from it instead.
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(broker.producerProperties())) {
+            p.send(new ProducerRecord<>(topic, "m".getBytes(StandardCharsets.UTF_8),
+                    EventCodec.policySnapshots().encode(snapshot(9))));
+        }
+        PolicySnapshot warm = EventCodec.policySnapshots().decode(io.grade.jobs.GradeJob.prepare(args).warmStartSnapshot()).value();
+        assertThat(warm.getVersion()).isEqualTo(9);
+
+        java.nio.file.Files.write(stage1, new byte[] {1, 2, 3});
+        String[] bad = args.clone();
+        bad[3] = EmbeddedKafkaBroker.uniqueTopic("policy-empty");
+        assertThatThrownBy(() -> io.grade.jobs.GradeJob.prepare(bad))
+                .hasMessageContaining("stage1-snapshot");
+    }
 }
