@@ -135,18 +135,14 @@ public final class PolicyForward {
             double ge = gate[e];
             int off = e * hidden;
             for (int i = 0; i < hidden; i++) {
-                double v = h[off + i];
-                if (v > 0) {
-                    m[i] += ge * v;
-                }
+                // branch-free ReLU: about half the units are active, so an if mispredicts constantly
+                m[i] += ge * Math.max(h[off + i], 0.0);
             }
         }
         double[] t = scratch.tower;
         affine(towerW, towerB, m, tower, hidden, t);
         for (int i = 0; i < tower; i++) {
-            if (!(t[i] > 0)) {
-                t[i] = 0.0;
-            }
+            t[i] = Math.max(t[i], 0.0);
         }
         affine(outW, outB, t, tasks, tower, out);
     }
