@@ -1,0 +1,124 @@
+package io.grade.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.grade.cli.GradeCli;
+import io.grade.jobs.config.CommandLine;
+import io.grade.jobs.config.GradeConfig;
+import io.grade.jobs.config.LearnerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so it is validated offline: the services a
+ * user expects, pinned images, the Kafka image on the clients' version, the job jar the build
+ * produces, every flag passed to the job and the generator accepted by their parsers, and (where
+ * the docker-compose client is installed, as in CI) `docker-compose config -q` on the file and on a
+ * deliberately broken copy.
+ */
+class DockerComposeTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+
+    private static JsonNode compose() throws IOException {
+        return new ObjectMapper(new YAMLFactory()).readTree(COMPOSE.toFile());
+    }
+
+    private static List<String> command(JsonNode service) {
+        List<String> out = new ArrayList<>();
+        service.get("command").forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void shouldDefineTheStackWithPinnedImagesOnTheClientsKafkaVersion() throws IOException {
+        JsonNode services = compose().get("services");
+        assertThat(services.fieldNames()).toIterable().contains("kafka", "topic-creator", "builder", "jobmanager",
+                "taskmanager", "job-submitter", "event-generator", "prometheus");
+        services.fields().forEachRemaining(e -> {
+            String image = e.getValue().get("image").asText();
+            assertThat(image).as("image of %s is pinned", e.getKey()).contains(":").doesNotEndWith(":latest");
+        });
+        assertThat(services.get("kafka").get("image").asText()).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
+        assertThat(services.get("kafka").get("healthcheck")).isNotNull();
+        assertThat(services.get("jobmanager").get("healthcheck")).isNotNull();
+        assertThat(services.get("job-submitter").get("depends_on").get("topic-creator").get("condition").asText())
+                .isEqualTo("service_completed_successfully");
+        assertThat(Files.readString(ROOT.resolve("deploy/prometheus.yml"))).contains("jobmanager:9249", "taskmanager:9249");
+    }
+
+    @Test
+    void jobSubmitterShouldRunTheBuiltJobJarWithFlagsTheJobAccepts() throws IOException {
+        List<String> cmd = command(compose().get("services").get("job-submitter"));
+        assertThat(cmd.subList(0, 2)).containsExactly("flink", "run");
+        int jar = -1;
+        for (int i = 0; i < cmd.size(); i++) {
+            if (cmd.get(i).endsWith(".jar")) {
+                jar = i;
+            }
+        }
+        assertThat(jar).as("a jar in %s", cmd).isPositive();
+        // the shaded artifact the flink-jobs build attaches (classifier "job")
+        assertThat(Path.of(cmd.get(jar)).getFileName().toString()).matches("flink-jobs-.+-job\\.jar");
+        String[] jobArgs = cmd.subList(jar + 1, cmd.size()).toArray(String[]::new);
+        Configuration conf = CommandLine.toConfiguration(CommandLine.toMap(jobArgs));
+        GradeConfig join = GradeConfig.from(conf);
+        assertThatCode(() -> LearnerConfig.from(conf, join)).doesNotThrowAnyException();
+        assertThat(join.bootstrapServers()).isEqualTo("kafka:29092");
+        // and a misspelt flag would have failed the same check
+        assertThatCode(() -> CommandLine.toConfiguration(CommandLine.toMap(new String[] {"--bootstrap-server", "x"})))
+                .hasMessageContaining("bootstrap-server");
+    }
+
+    @Test
+    void eventGeneratorShouldUseFlagsTheLauncherAccepts() throws IOException {
+        List<String> cmd = command(compose().get("services").get("event-generator"));
+        assertThat(cmd.get(0)).isEqualTo("./grade");
+        String[] args = cmd.subList(1, cmd.size()).toArray(String[]::new);
+        assertThatCode(() -> GradeCli.commandLine().parseArgs(args)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void dockerComposeConfigShouldAcceptTheFileAndRejectABrokenOne(@TempDir Path dir) throws Exception {
+        boolean available = run(List.of("docker-compose", "version"), ROOT) == 0;
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(available).as("CI installs the docker-compose client (.ci/run)").isTrue();
+        }
+        Assumptions.assumeTrue(available, "docker-compose client not installed");
+        assertThat(run(List.of("docker-compose", "-f", COMPOSE.toString(), "config", "-q"), ROOT)).isZero();
+
+        String broken = Files.readString(COMPOSE).replace("    image: flink:2.2.1-java17\n    command: jobmanager",
+                "    imagee: flink:2.2.1-java17\n    command: jobmanager");
+        assertThat(broken).isNotEqualTo(Files.readString(COMPOSE));
+        Path copy = Files.writeString(dir.resolve("docker-compose.yml"), broken);
+        assertThat(run(List.of("docker-compose", "-f", copy.toString(), "config", "-q"), dir)).isNotZero();
+    }
+
+    private static int run(List<String> command, Path dir) throws Exception {
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return -1;
+            }
+            return p.exitValue();
+        } catch (IOException notInstalled) {
+            return -1;
+        }
+    }
+}
