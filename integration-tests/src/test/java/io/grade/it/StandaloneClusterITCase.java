@@ -1,0 +1,228 @@
+package io.grade.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grade.generator.EventGenerator;
+import io.grade.generator.GeneratorConfig;
+import io.grade.schemas.PolicySnapshot;
+import io.grade.schemas.codec.DecodeResult;
+import io.grade.schemas.codec.EventCodec;
+import io.grade.testkit.cluster.StandaloneFlinkCluster;
+import io.grade.testkit.kafka.EmbeddedKafkaBroker;
+import io.grade.testkit.kafka.KafkaBrokerExtension;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded job jar on a real standalone Flink cluster (separate JobManager and TaskManager JVMs
+ * started from Maven artifacts), submitted through the REST API as {@code flink run} does, fed by
+ * the event generator; then stopped with a savepoint and resubmitted from it. Versions must keep
+ * increasing and the learner's counters must continue, not restart.
+ */
+class StandaloneClusterITCase {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @Test
+    void shouldRunTheJobJarOnAClusterAndResumeFromASavepoint(@TempDir Path dir) throws Exception {
+        Path jar;
+        try (Stream<Path> files = Files.list(ROOT.resolve("flink-jobs/target"))) {
+            jar = files.filter(p -> p.getFileName().toString().matches("flink-jobs-.+-job\\.jar")).findFirst()
+                    .orElseThrow(() -> new AssertionError("build the job jar first (mvn package)"));
+        }
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String s = EmbeddedKafkaBroker.uniqueTopic("");
+        String impressions = "impressions" + s;
+        String feedback = "feedback" + s;
+        String policy = "policy" + s;
+        broker.createTopic(impressions, 2);
+        broker.createTopic(feedback, 2);
+        broker.createTopic("dead-letters" + s, 1);
+        broker.createTopic("labelled" + s, 1);
+        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(),
+                "--impressions-topic", impressions, "--feedback-topic", feedback, "--policy-topic", policy,
+                "--dead-letter-topic", "dead-letters" + s, "--labelled-requests-topic", "labelled" + s,
+                "--transactional-id-prefix", "cluster" + s, "--group-id", "cluster" + s,
+                "--checkpoint-interval", "2 s", "--transaction-timeout", "2 min", "--out-of-orderness", "60 s",
+                "--idleness", "2 s", "--update-every", "64", "--update-interval", "3 s", "--publish-interval", "2 s");
+
+        try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(dir.resolve("cluster"), 0, 2,
+                StandaloneFlinkCluster.flinkClasspathOf(System.getProperty("java.class.path")))) {
+            String jarId = upload(cluster, jar);
+            String job1 = run(cluster, jarId, args, null);
+            GeneratorConfig gen = GeneratorConfig.builder(broker.bootstrapServers())
+                    .impressionsTopic(impressions).feedbackTopic(feedback).policyTopic(policy)
+                    .rate(200).speedup(180).seed(5).worldSeed(5).oracleEvery(0)
+                    .startEventTime(Instant.parse("2026-02-02T08:00:00Z")).build();
+            try (EventGenerator generator = new EventGenerator(gen).start()) {
+                waitUntil(() -> generator.stats().currentVersion() >= 2, Duration.ofSeconds(120), cluster);
+
+                // the JobManager fetches TaskManager metrics lazily (first request triggers a fetch)
+                String vertex = vertexId(cluster.get("/jobs/" + job1), "GRPO learner");
+                String metricsPath = "/jobs/" + job1 + "/vertices/" + vertex + "/metrics";
+                waitUntil(() -> {
+                    try {
+                        return cluster.get(metricsPath).contains("grade.learner.policyVersion");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, Duration.ofSeconds(60), cluster);
+                assertThat(cluster.get(metricsPath)).contains("grade.learner.policyVersion", "grade.learner.requestsLearned");
+
+                String savepoint = stopWithSavepoint(cluster, job1, dir.resolve("savepoints"));
+                TreeMap<Long, PolicySnapshot> before = readPolicies(broker, policy);
+                assertThat(before).isNotEmpty();
+                long lastVersion = before.lastKey();
+                long learnedBefore = before.lastEntry().getValue().getStats().getRequestsLearned();
+
+                String job2 = run(cluster, jarId, args, savepoint);
+                waitUntil(() -> generator.stats().currentVersion() > lastVersion + 1, Duration.ofSeconds(120), cluster);
+                generator.stop();
+                post(cluster, "/jobs/" + job2 + "?mode=cancel", null, "PATCH");
+
+                TreeMap<Long, PolicySnapshot> after = readPolicies(broker, policy);
+                List<Long> order = readVersionOrder(broker, policy);
+                for (int i = 1; i < order.size(); i++) {
+                    assertThat(order.get(i)).as("versions in topic order").isGreaterThan(order.get(i - 1));
+                }
+                PolicySnapshot resumed = after.get(lastVersion + 1);
+                assertThat(resumed).as("the first version after the savepoint").isNotNull();
+                assertThat(resumed.getStats().getRequestsLearned()).as("requests learned continue from the savepoint")
+                        .isGreaterThan(learnedBefore);
+                assertThat(resumed.getStats().getUpdates()).isGreaterThan(before.lastEntry().getValue().getStats().getUpdates());
+            }
+        }
+    }
+
+    private static String upload(StandaloneFlinkCluster cluster, Path jar) throws Exception {
+        String boundary = "grade-" + System.nanoTime();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest req = HttpRequest.newBuilder(cluster.restAddress().resolve("/jars/upload"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                        HttpRequest.BodyPublishers.ofFile(jar), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                .timeout(Duration.ofMinutes(3)).build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("upload: %s", r.body()).isEqualTo(200);
+        String filename = field(r.body(), "filename");
+        return Path.of(filename).getFileName().toString();
+    }
+
+    private static String run(StandaloneFlinkCluster cluster, String jarId, List<String> args, String savepoint)
+            throws Exception {
+        String list = args.stream().map(a -> "\"" + a.replace("\"", "\\\"") + "\"").collect(Collectors.joining(","));
+        String body = "{\"programArgsList\":[" + list + "]"
+                + (savepoint == null ? "" : ",\"savepointPath\":\"" + savepoint + "\"") + "}";
+        return field(post(cluster, "/jars/" + jarId + "/run", body, "POST"), "jobid");
+    }
+
+    private static String stopWithSavepoint(StandaloneFlinkCluster cluster, String jobId, Path target) throws Exception {
+        String trigger = field(post(cluster, "/jobs/" + jobId + "/stop",
+                "{\"targetDirectory\":\"" + target.toUri() + "\",\"drain\":false}", "POST"), "request-id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            String status = cluster.get("/jobs/" + jobId + "/savepoints/" + trigger);
+            if (status.contains("\"COMPLETED\"")) {
+                assertThat(status).doesNotContain("failure-cause");
+                return field(status, "location");
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("savepoint of " + jobId + " did not complete");
+    }
+
+    private static String post(StandaloneFlinkCluster cluster, String path, String json, String method) throws Exception {
+        HttpRequest.BodyPublisher body = json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(cluster.restAddress().resolve(path))
+                .header("Content-Type", "application/json").method(method, body).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isBetween(200, 299);
+        return r.body();
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        if (!m.find()) {
+            throw new AssertionError("no " + name + " in " + json);
+        }
+        return m.group(1);
+    }
+
+    private static String vertexId(String jobJson, String name) {
+        Matcher m = Pattern.compile("\\{\"id\":\"([0-9a-f]{32})\"[^{}]*?\"name\":\"([^\"]*)\"").matcher(jobJson);
+        while (m.find()) {
+            if (m.group(2).contains(name)) {
+                return m.group(1);
+            }
+        }
+        throw new AssertionError("no vertex named " + name + " in " + jobJson);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerProperties("cluster-verify"))) {
+            TopicPartition p = new TopicPartition(topic, 0);
+            c.assign(List.of(p));
+            c.seekToBeginning(List.of(p));
+            long end = c.endOffsets(List.of(p)).get(p);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (c.position(p) < end && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static TreeMap<Long, PolicySnapshot> readPolicies(EmbeddedKafkaBroker broker, String topic) {
+        TreeMap<Long, PolicySnapshot> out = new TreeMap<>();
+        EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+        for (ConsumerRecord<byte[], byte[]> r : readAll(broker, topic)) {
+            DecodeResult<PolicySnapshot> d = codec.decode(r.value());
+            assertThat(d.isOk()).isTrue();
+            out.put(d.value().getVersion(), d.value());
+        }
+        return out;
+    }
+
+    private static List<Long> readVersionOrder(EmbeddedKafkaBroker broker, String topic) {
+        EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+        return readAll(broker, topic).stream().map(r -> codec.decode(r.value()).value().getVersion()).toList();
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout,
+                                  StandaloneFlinkCluster cluster) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + "; jobs: " + cluster.get("/jobs/overview"));
+            }
+            Thread.sleep(250);
+        }
+    }
+}
