@@ -9,7 +9,8 @@ import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
 import io.grade.testkit.cluster.StandaloneFlinkCluster;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
-import io.grade.testkit.kafka.KafkaBrokerExtension;
+import io.grade.testkit.kafka.KafkaBrokerProcess;
+import org.apache.kafka.clients.admin.NewTopic;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,21 +31,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded job jar on a real standalone Flink cluster (separate JobManager and TaskManager JVMs
  * started from Maven artifacts), submitted through the REST API as {@code flink run} does, fed by
- * the event generator; then stopped with a savepoint and resubmitted from it. Versions must keep
+ * the event generator, with the Kafka broker in a third process; then stopped with a savepoint and
+ * resubmitted from it. Versions must keep
  * increasing and the learner's counters must continue, not restart.
  */
 class StandaloneClusterITCase {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
-    @RegisterExtension
-    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @Test
     void shouldRunTheJobJarOnAClusterAndResumeFromASavepoint(@TempDir Path dir) throws Exception {
@@ -53,16 +51,21 @@ class StandaloneClusterITCase {
             jar = files.filter(p -> p.getFileName().toString().matches("flink-jobs-.+-job\\.jar")).findFirst()
                     .orElseThrow(() -> new AssertionError("build the job jar first (mvn package)"));
         }
-        EmbeddedKafkaBroker broker = KAFKA.broker();
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"))) {
+            assertThat(broker.pid()).as("the broker is its own process").isNotEqualTo(ProcessHandle.current().pid());
+            runOnCluster(dir, jar, broker.bootstrapServers());
+        }
+    }
+
+    private void runOnCluster(Path dir, Path jar, String bootstrap) throws Exception {
         String s = EmbeddedKafkaBroker.uniqueTopic("");
         String impressions = "impressions" + s;
         String feedback = "feedback" + s;
         String policy = "policy" + s;
-        broker.createTopic(impressions, 2);
-        broker.createTopic(feedback, 2);
-        broker.createTopic("dead-letters" + s, 1);
-        broker.createTopic("labelled" + s, 1);
-        List<String> args = List.of("--bootstrap-servers", broker.bootstrapServers(),
+        EmbeddedKafkaBroker.createTopics(bootstrap, List.of(new NewTopic(impressions, 2, (short) 1),
+                new NewTopic(feedback, 2, (short) 1), new NewTopic("dead-letters" + s, 1, (short) 1),
+                new NewTopic("labelled" + s, 1, (short) 1)));
+        List<String> args = List.of("--bootstrap-servers", bootstrap,
                 "--impressions-topic", impressions, "--feedback-topic", feedback, "--policy-topic", policy,
                 "--dead-letter-topic", "dead-letters" + s, "--labelled-requests-topic", "labelled" + s,
                 "--transactional-id-prefix", "cluster" + s, "--group-id", "cluster" + s,
@@ -73,7 +76,7 @@ class StandaloneClusterITCase {
                 StandaloneFlinkCluster.flinkClasspathOf(System.getProperty("java.class.path")))) {
             String jarId = upload(cluster, jar);
             String job1 = run(cluster, jarId, args, null);
-            GeneratorConfig gen = GeneratorConfig.builder(broker.bootstrapServers())
+            GeneratorConfig gen = GeneratorConfig.builder(bootstrap)
                     .impressionsTopic(impressions).feedbackTopic(feedback).policyTopic(policy)
                     .rate(200).speedup(180).seed(5).worldSeed(5).oracleEvery(0)
                     .startEventTime(Instant.parse("2026-02-02T08:00:00Z")).build();
@@ -93,7 +96,7 @@ class StandaloneClusterITCase {
                 assertThat(cluster.get(metricsPath)).contains("grade.learner.policyVersion", "grade.learner.requestsLearned");
 
                 String savepoint = stopWithSavepoint(cluster, job1, dir.resolve("savepoints"));
-                TreeMap<Long, PolicySnapshot> before = readPolicies(broker, policy);
+                TreeMap<Long, PolicySnapshot> before = readPolicies(bootstrap, policy);
                 assertThat(before).isNotEmpty();
                 long lastVersion = before.lastKey();
                 long learnedBefore = before.lastEntry().getValue().getStats().getRequestsLearned();
@@ -103,8 +106,8 @@ class StandaloneClusterITCase {
                 generator.stop();
                 post(cluster, "/jobs/" + job2 + "?mode=cancel", null, "PATCH");
 
-                TreeMap<Long, PolicySnapshot> after = readPolicies(broker, policy);
-                List<Long> order = readVersionOrder(broker, policy);
+                TreeMap<Long, PolicySnapshot> after = readPolicies(bootstrap, policy);
+                List<Long> order = readVersionOrder(bootstrap, policy);
                 for (int i = 1; i < order.size(); i++) {
                     assertThat(order.get(i)).as("versions in topic order").isGreaterThan(order.get(i - 1));
                 }
@@ -184,9 +187,10 @@ class StandaloneClusterITCase {
         throw new AssertionError("no vertex named " + name + " in " + jobJson);
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic) {
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerProperties("cluster-verify"))) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                EmbeddedKafkaBroker.consumerProperties(bootstrap, "cluster-verify"))) {
             TopicPartition p = new TopicPartition(topic, 0);
             c.assign(List.of(p));
             c.seekToBeginning(List.of(p));
@@ -199,7 +203,7 @@ class StandaloneClusterITCase {
         return out;
     }
 
-    private static TreeMap<Long, PolicySnapshot> readPolicies(EmbeddedKafkaBroker broker, String topic) {
+    private static TreeMap<Long, PolicySnapshot> readPolicies(String broker, String topic) {
         TreeMap<Long, PolicySnapshot> out = new TreeMap<>();
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         for (ConsumerRecord<byte[], byte[]> r : readAll(broker, topic)) {
@@ -210,7 +214,7 @@ class StandaloneClusterITCase {
         return out;
     }
 
-    private static List<Long> readVersionOrder(EmbeddedKafkaBroker broker, String topic) {
+    private static List<Long> readVersionOrder(String broker, String topic) {
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         return readAll(broker, topic).stream().map(r -> codec.decode(r.value()).value().getVersion()).toList();
     }

@@ -167,8 +167,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** A new admin client; the caller closes it. */
     public Admin admin() {
+        return admin(bootstrapServers());
+    }
+
+    /** A new admin client for any broker; the caller closes it. */
+    public static Admin admin(String bootstrapServers) {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return Admin.create(p);
     }
 
@@ -182,7 +187,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     public void createTopics(Collection<NewTopic> topics) {
-        try (Admin admin = admin()) {
+        createTopics(bootstrapServers(), topics);
+    }
+
+    /** Creates topics on any broker and waits until they exist. */
+    public static void createTopics(String bootstrapServers, Collection<NewTopic> topics) {
+        try (Admin admin = admin(bootstrapServers)) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create topics " + topics, e.getCause());
@@ -209,8 +219,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Consumer properties with byte-array deserializers, reading committed data from the beginning. */
     public Properties consumerProperties(String groupId) {
+        return consumerProperties(bootstrapServers(), groupId);
+    }
+
+    /** The same for any broker. */
+    public static Properties consumerProperties(String bootstrapServers, String groupId) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
