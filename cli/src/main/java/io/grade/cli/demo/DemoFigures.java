@@ -23,8 +23,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /** The demo's console progress and its summary figures, from the generator, the topics and the REST API. */
 public final class DemoFigures {
@@ -106,7 +104,7 @@ public final class DemoFigures {
     static TreeMap<Long, PolicySnapshot> readPolicies(EmbeddedKafkaBroker broker, String topic, String modelId) {
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         TreeMap<Long, PolicySnapshot> out = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(broker, topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
             DecodeResult<PolicySnapshot> d = codec.decode(r.value());
             if (d.isOk() && d.value().getModelId().equals(modelId)) {
                 out.put(d.value().getVersion(), d.value());
@@ -119,36 +117,11 @@ public final class DemoFigures {
     static Map<String, Long> deadLetterReasons(EmbeddedKafkaBroker broker, String topic) {
         EventCodec<DeadLetter> codec = EventCodec.deadLetters();
         Map<String, Long> out = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(broker, topic)) {
+        for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
             DecodeResult<DeadLetter> d = codec.decode(r.value());
             out.merge(d.isOk() ? d.value().getReasonCode() : "UNDECODABLE", 1L, Long::sum);
         }
         return out;
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaBroker broker, String topic) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(broker.consumerProperties("grade-demo-summary"))) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < deadline && !reached(c, end)) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
-    private static boolean reached(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (c.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Completed checkpoints from the dashboard's REST API ({@code /jobs/:id/checkpoints}). */
