@@ -10,6 +10,7 @@ import io.grade.cli.GradeCli;
 import io.grade.jobs.config.CommandLine;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.config.LearnerConfig;
+import io.grade.testkit.cluster.StandaloneFlinkCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,33 @@ class DockerComposeTest {
         // and a misspelt flag would have failed the same check
         assertThatCode(() -> CommandLine.toConfiguration(CommandLine.toMap(new String[] {"--bootstrap-server", "x"})))
                 .hasMessageContaining("bootstrap-server");
+    }
+
+    @Test
+    void flinkSettingsShouldMatchTheTestedClusterAndMountTheNd4jLibJar() throws IOException {
+        JsonNode services = compose().get("services");
+        JsonNode tm = services.get("taskmanager");
+        JsonNode props = new ObjectMapper(new YAMLFactory()).readTree(tm.get("environment").get("FLINK_PROPERTIES").asText());
+        // the settings StandaloneClusterITCase runs with (measured there; docs/DESIGN.md, Deployment)
+        assertThat(props.get("classloader.parent-first-patterns.additional").asText())
+                .isEqualTo(StandaloneFlinkCluster.PARENT_FIRST_PATTERNS);
+        assertThat(props.get("taskmanager.memory.task.off-heap.size").asText()).isEqualTo(StandaloneFlinkCluster.TASK_OFF_HEAP);
+        List<String> javaOpts = List.of(props.get("env.java.opts.taskmanager").asText().trim().split("\\s+"));
+        String cacheDir = "/flink-data/javacpp";
+        assertThat(javaOpts).containsExactlyElementsOf(StandaloneFlinkCluster.javacppOptions(cacheDir));
+        List<String> volumes = new ArrayList<>();
+        tm.get("volumes").forEach(v -> volumes.add(v.asText()));
+        assertThat(volumes).as("the JavaCPP cache lies on the flink-data volume").contains("flink-data:/flink-data");
+        // the ND4J lib jar the flink-jobs build attaches (classifier "nd4j-lib"), in the image's lib/
+        String lib = volumes.stream().filter(v -> v.contains("nd4j-lib")).findFirst()
+                .orElseThrow(() -> new AssertionError("no nd4j-lib jar mounted in " + volumes));
+        String[] parts = lib.split(":");
+        assertThat(parts[0]).matches("\\./flink-jobs/target/flink-jobs-.+-nd4j-lib\\.jar");
+        assertThat(parts[1]).startsWith("/opt/flink/lib/").endsWith(".jar");
+        assertThat(Path.of(parts[0]).getFileName().toString())
+                .isEqualTo(Path.of(command(services.get("job-submitter")).stream().filter(a -> a.endsWith("-job.jar"))
+                        .findFirst().orElseThrow()).getFileName().toString().replace("-job.jar", "-nd4j-lib.jar"));
+        assertThat(tm.get("depends_on").get("builder").get("condition").asText()).isEqualTo("service_completed_successfully");
     }
 
     @Test

@@ -43,18 +43,22 @@ class StandaloneClusterITCase {
 
     @Test
     void shouldRunTheJobJarOnAClusterAndResumeFromASavepoint(@TempDir Path dir) throws Exception {
-        Path jar;
-        try (Stream<Path> files = Files.list(ROOT.resolve("flink-jobs/target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("flink-jobs-.+-job\\.jar")).findFirst()
-                    .orElseThrow(() -> new AssertionError("build the job jar first (mvn package)"));
-        }
+        Path jar = built("flink-jobs-.+-job\\.jar");
+        Path nd4jLib = built("flink-jobs-.+-nd4j-lib\\.jar");
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"))) {
             assertThat(broker.pid()).as("the broker is its own process").isNotEqualTo(ProcessHandle.current().pid());
-            runOnCluster(dir, jar, broker.bootstrapServers());
+            runOnCluster(dir, jar, nd4jLib, broker.bootstrapServers());
         }
     }
 
-    private void runOnCluster(Path dir, Path jar, String bootstrap) throws Exception {
+    private static Path built(String regex) throws IOException {
+        try (Stream<Path> files = Files.list(ROOT.resolve("flink-jobs/target"))) {
+            return files.filter(p -> p.getFileName().toString().matches(regex)).findFirst()
+                    .orElseThrow(() -> new AssertionError("build the job jars first (mvn package): " + regex));
+        }
+    }
+
+    private void runOnCluster(Path dir, Path jar, Path nd4jLib, String bootstrap) throws Exception {
         String s = EmbeddedKafkaBroker.uniqueTopic("");
         String impressions = "impressions" + s;
         String feedback = "feedback" + s;
@@ -70,7 +74,7 @@ class StandaloneClusterITCase {
                 "--idleness", "2 s", "--update-every", "64", "--update-interval", "3 s", "--publish-interval", "2 s");
 
         try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(dir.resolve("cluster"), 0, 2,
-                StandaloneFlinkCluster.flinkClasspathOf(System.getProperty("java.class.path")))) {
+                StandaloneFlinkCluster.flinkClasspathOf(System.getProperty("java.class.path")), List.of(nd4jLib))) {
             String jarId = upload(cluster, jar);
             String job1 = run(cluster, jarId, args, null);
             GeneratorConfig gen = GeneratorConfig.builder(bootstrap)
@@ -90,7 +94,10 @@ class StandaloneClusterITCase {
                         return false;
                     }
                 }, Duration.ofSeconds(60), cluster);
-                assertThat(cluster.get(metricsPath)).contains("grade.learner.policyVersion", "grade.learner.requestsLearned");
+                assertThat(cluster.get(metricsPath)).contains("grade.learner.policyVersion", "grade.learner.requestsLearned",
+                        "grade.learner.offHeapBytes", "grade.learner.physicalBytes");
+                long[] memory1 = learnerMemory(cluster, metricsPath);
+                DiskUse disk1 = DiskUse.of(cluster.workDirectory());
 
                 String savepoint = stopWithSavepoint(cluster, job1, dir.resolve("savepoints"));
                 TreeMap<Long, PolicySnapshot> before = readPolicies(bootstrap, policy);
@@ -100,8 +107,27 @@ class StandaloneClusterITCase {
 
                 String job2 = run(cluster, jarId, args, savepoint);
                 waitUntil(() -> generator.stats().currentVersion() > lastVersion + 1, Duration.ofSeconds(120), cluster);
+                String metricsPath2 = "/jobs/" + job2 + "/vertices/" + vertexId(cluster.get("/jobs/" + job2), "GRPO learner")
+                        + "/metrics";
+                waitUntil(() -> {
+                    try {
+                        return cluster.get(metricsPath2).contains("grade.learner.offHeapBytes");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, Duration.ofSeconds(60), cluster);
+                long[] memory2 = learnerMemory(cluster, metricsPath2);
+                DiskUse disk2 = DiskUse.of(cluster.workDirectory());
                 generator.stop();
                 post(cluster, "/jobs/" + job2 + "?mode=cancel", null, "PATCH");
+
+                System.out.printf("cluster disk after submission 1: %s%ncluster disk after submission 2: %s%n", disk1, disk2);
+                System.out.println("JavaCPP cache after submission 1: " + disk1.cacheFiles());
+                System.out.println("JavaCPP cache files new or changed by submission 2: " + disk2.cacheFiles().entrySet().stream()
+                        .filter(e -> !e.getValue().equals(disk1.cacheFiles().get(e.getKey()))).toList());
+                System.out.printf("learner memory (ND4J off-heap now / peak after an update, TaskManager RSS): submission 1"
+                        + " %.2f / %.2f MB, %.1f MB; submission 2 %.2f / %.2f MB, %.1f MB%n", mb(memory1[0]), mb(memory1[1]),
+                        mb(memory1[2]), mb(memory2[0]), mb(memory2[1]), mb(memory2[2]));
 
                 TreeMap<Long, PolicySnapshot> after = readPolicies(bootstrap, policy);
                 List<Long> order = readVersionOrder(bootstrap, policy);
@@ -113,8 +139,82 @@ class StandaloneClusterITCase {
                 assertThat(resumed.getStats().getRequestsLearned()).as("requests learned continue from the savepoint")
                         .isGreaterThan(learnedBefore);
                 assertThat(resumed.getStats().getUpdates()).isGreaterThan(before.lastEntry().getValue().getStats().getUpdates());
+                // ND4J (on the TaskManager's lib/, parent-first) extracts its native libraries once per
+                // TaskManager: the second submission reuses them and adds nothing
+                assertThat(disk1.nativeCache()).as("native libraries extracted by submission 1").isGreaterThan(100L << 20);
+                assertThat(disk2.cacheFiles()).as("JavaCPP cache files after submission 2").isEqualTo(disk1.cacheFiles());
+                assertThat(disk2.jvmTemp() - disk1.jvmTemp()).as("JVM temp growth by submission 2").isLessThan(1L << 20);
+                assertThat(memory2[1]).as("ND4J held native memory after an update").isPositive();
             }
         }
+    }
+
+    /** Disk use under the cluster's work directory, by what fills it. */
+    private record DiskUse(long nativeCache, long jvmTemp, long flinkTemp, long total, java.util.Map<String, Long> cacheFiles) {
+        static DiskUse of(Path workDir) throws IOException {
+            Path cache = workDir.resolve(StandaloneFlinkCluster.JAVACPP_CACHE);
+            java.util.Map<String, Long> files = new java.util.TreeMap<>();
+            if (Files.exists(cache)) {
+                try (Stream<Path> all = Files.walk(cache)) {
+                    for (Path f : all.filter(Files::isRegularFile).toList()) {
+                        files.put(cache.relativize(f).toString(), Files.size(f));
+                    }
+                }
+            }
+            return new DiskUse(sizeOf(cache), sizeOf(workDir.resolve(StandaloneFlinkCluster.JVM_TEMP)),
+                    sizeOf(workDir.resolve("tmp")), sizeOf(workDir), files);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("JavaCPP cache %.1f MB, TaskManager java.io.tmpdir %.1f MB, Flink io.tmp.dirs (blobs) %.1f MB,"
+                    + " work dir total %.1f MB", mb(nativeCache), mb(jvmTemp), mb(flinkTemp), mb(total));
+        }
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException gone) {
+                    return 0;
+                }
+            }).sum();
+        }
+    }
+
+    private static double mb(long bytes) {
+        return bytes / 1048576.0;
+    }
+
+    /** The learner's {offHeapBytes, offHeapPeakBytes, physicalBytes} gauges of subtask 0, read through the REST API. */
+    private static long[] learnerMemory(StandaloneFlinkCluster cluster, String metricsPath) throws Exception {
+        String list = cluster.get(metricsPath);
+        List<String> ids = Stream.of("offHeapBytes", "offHeapPeakBytes", "physicalBytes")
+                .map(n -> metricId(list, "grade.learner." + n)).toList();
+        String values = cluster.get(metricsPath + "?get=" + String.join(",", ids));
+        return ids.stream().mapToLong(id -> Long.parseLong(metricValue(values, id))).toArray();
+    }
+
+    private static String metricId(String list, String suffix) {
+        Matcher m = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*" + Pattern.quote(suffix) + ")\"").matcher(list);
+        if (!m.find()) {
+            throw new AssertionError("no metric " + suffix + " in " + list);
+        }
+        return m.group(1);
+    }
+
+    private static String metricValue(String values, String id) {
+        Matcher m = Pattern.compile("\"id\"\\s*:\\s*\"" + Pattern.quote(id) + "\"\\s*,\\s*\"value\"\\s*:\\s*\"([^\"]*)\"")
+                .matcher(values);
+        if (!m.find()) {
+            throw new AssertionError("no value of " + id + " in " + values);
+        }
+        return m.group(1);
     }
 
     private static String upload(StandaloneFlinkCluster cluster, Path jar) throws Exception {

@@ -3,6 +3,7 @@ package io.grade.jobs.learner;
 import io.grade.core.data.TrainingRequest;
 import io.grade.core.grpo.GrpoLearner;
 import io.grade.core.grpo.UpdateResult;
+import io.grade.core.policy.Nd4jRuntime;
 import io.grade.core.policy.PolicyNetwork;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
@@ -75,6 +76,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient volatile long gaugeSkipped;
     private transient volatile long gaugeHomogeneous;
     private transient volatile int gaugeBuffered;
+    private transient volatile long gaugeOffHeapPeak;
     private transient Histogram updateLatency;
     private transient Counter rejected;
     private transient Counter published;
@@ -113,6 +115,9 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         g.gauge(LearnerMetrics.SKIPPED_STEPS, () -> gaugeSkipped);
         g.gauge(LearnerMetrics.HOMOGENEOUS_GROUPS, () -> gaugeHomogeneous);
         g.gauge(LearnerMetrics.BUFFERED_REQUESTS, () -> gaugeBuffered);
+        g.gauge(LearnerMetrics.OFF_HEAP_BYTES, Nd4jRuntime::offHeapBytes);
+        g.gauge(LearnerMetrics.OFF_HEAP_PEAK_BYTES, () -> gaugeOffHeapPeak);
+        g.gauge(LearnerMetrics.PHYSICAL_BYTES, Nd4jRuntime::physicalBytes);
         updateLatency = g.histogram(LearnerMetrics.UPDATE_LATENCY_MS, new DescriptiveStatisticsHistogram(500));
         rejected = g.counter(LearnerMetrics.REJECTED_REQUESTS);
         published = g.counter(LearnerMetrics.SNAPSHOTS_PUBLISHED);
@@ -189,6 +194,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
             long t0 = System.nanoTime();
             UpdateResult result = learner.update(batch);
             updateLatency.update((System.nanoTime() - t0) / 1_000_000);
+            // right after an update, before the garbage collector frees its temporaries: near the peak
+            gaugeOffHeapPeak = Math.max(gaugeOffHeapPeak, Nd4jRuntime.offHeapBytes());
             p.requestsLearned += batch.size();
             p.trainedThrough = latest;
             p.homogeneousGroups += result.homogeneousGroups();

@@ -30,6 +30,12 @@ public final class LearnerMetrics {
     public static final String BUFFERED_REQUESTS = "bufferedRequests";
     /** Counter: labelled requests rejected by the learner (shape or values). */
     public static final String REJECTED_REQUESTS = "rejectedRequests";
+    /** Gauge: native bytes ND4J holds in this TaskManager (JavaCPP Pointer.totalBytes; process-wide). */
+    public static final String OFF_HEAP_BYTES = "offHeapBytes";
+    /** Gauge: largest offHeapBytes seen right after an update of this subtask (temporaries not yet freed). */
+    public static final String OFF_HEAP_PEAK_BYTES = "offHeapPeakBytes";
+    /** Gauge: resident set size of the TaskManager process (JavaCPP Pointer.physicalBytes). */
+    public static final String PHYSICAL_BYTES = "physicalBytes";
     /** Counter: snapshots published. */
     public static final String SNAPSHOTS_PUBLISHED = "snapshotsPublished";
 

@@ -1,5 +1,6 @@
 package io.grade.core.policy;
 
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
@@ -48,6 +49,23 @@ public final class Nd4jRuntime {
             LOG.info("ND4J configured for small matrices: {} thread(s) for BLAS, OpenMP and ND4J ops", threads);
             configured = true;
         }
+    }
+
+    /**
+     * Native bytes ND4J holds now through JavaCPP (its arrays and workspaces; JavaCPP's
+     * {@code Pointer.totalBytes()}): the part of the off-heap memory a TaskManager budget must cover.
+     * Process-wide, shared by every slot of the JVM.
+     */
+    public static long offHeapBytes() {
+        return Pointer.totalBytes();
+    }
+
+    /**
+     * Resident set size of this process (JavaCPP's {@code Pointer.physicalBytes()}): heap, off-heap,
+     * metaspace and the mapped native libraries together, to compare with the process size budget.
+     */
+    public static long physicalBytes() {
+        return Pointer.physicalBytes();
     }
 
     /** The BLAS thread count ND4J reports now (for tests and diagnostics). */

@@ -14,9 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,33 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+    /** Directory under the work directory where the TaskManager's JavaCPP extracts ND4J's native libraries. */
+    public static final String JAVACPP_CACHE = "javacpp";
+    /** Directory under the work directory that is the TaskManager's {@code java.io.tmpdir}. */
+    public static final String JVM_TEMP = "jvm-tmp";
+
+    /**
+     * Classes the TaskManager loads from its own classpath (the cluster's lib/) before the job jar:
+     * ND4J and JavaCPP, so that with the ND4J lib jar on the classpath they are loaded, and their
+     * native libraries extracted and linked, once per TaskManager instead of once per submission.
+     * Without ND4J on the classpath Flink falls back to the job jar's copy. Also in docker-compose.yml.
+     */
+    public static final String PARENT_FIRST_PATTERNS = "org.nd4j.;org.bytedeco.";
+    /** Task off-heap memory of the TaskManager (ND4J's native arrays; measured, see docs/DESIGN.md). Also in docker-compose.yml. */
+    public static final String TASK_OFF_HEAP = "512m";
+
+    /**
+     * The TaskManager's JavaCPP settings (also in docker-compose.yml's env.java.opts.taskmanager).
+     * ND4J extracts ~460 MB of native libraries on first use, by default into a subdirectory of
+     * {@code ~/.javacpp/cache} named after the jar they come from. When that jar is the job jar, its
+     * name on a TaskManager is the job's blob ({@code blob_p-<hash>-<random>}), new for every
+     * submission, so every submission extracted another ~490 MB (measured). A fixed cache directory
+     * without per-jar subdirectories makes later loads reuse the files the first one extracted.
+     */
+    public static List<String> javacppOptions(String cacheDir) {
+        return List.of("-Dorg.bytedeco.javacpp.cachedir=" + cacheDir, "-Dorg.bytedeco.javacpp.cachedir.nosubdir=true");
+    }
+
     private final Path workDir;
     private final int restPort;
     private final List<Process> processes = new ArrayList<>();
@@ -62,10 +92,21 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      */
     public static StandaloneFlinkCluster start(Path workDir, int restPort, int slots, String classpath)
             throws IOException, InterruptedException {
+        return start(workDir, restPort, slots, classpath, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, int, String)}, with jars added to the TaskManager's classpath as an
+     * operator adds them to the cluster's lib/ (the ND4J lib jar).
+     */
+    public static StandaloneFlinkCluster start(Path workDir, int restPort, int slots, String classpath, List<Path> libJars)
+            throws IOException, InterruptedException {
         int port = restPort == 0 ? freePort() : restPort;
         StandaloneFlinkCluster c = new StandaloneFlinkCluster(workDir, port);
+        String tmClasspath = Stream.concat(Stream.of(classpath), libJars.stream().map(Path::toString))
+                .collect(Collectors.joining(java.io.File.pathSeparator));
         try {
-            c.launch(slots, classpath);
+            c.launch(slots, classpath, tmClasspath);
         } catch (IOException | InterruptedException | RuntimeException e) {
             c.close();
             throw e;
@@ -73,7 +114,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         return c;
     }
 
-    private void launch(int slots, String classpath) throws IOException, InterruptedException {
+    private void launch(int slots, String classpath, String tmClasspath) throws IOException, InterruptedException {
         Path conf = Files.createDirectories(workDir.resolve("conf"));
         Path logs = Files.createDirectories(workDir.resolve("log"));
         String yaml = String.join("\n",
@@ -87,7 +128,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "rest.port: " + restPort,
                 "jobmanager.memory.process.size: 1024m",
                 "taskmanager.memory.process.size: 2560m",
-                "taskmanager.memory.task.off-heap.size: 512m",
+                "taskmanager.memory.task.off-heap.size: " + TASK_OFF_HEAP,
+                "classloader.parent-first-patterns.additional: " + PARENT_FIRST_PATTERNS,
                 "taskmanager.numberOfTaskSlots: " + slots,
                 "state.backend.type: rocksdb",
                 "execution.checkpointing.incremental: true",
@@ -116,13 +158,13 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         List<String> tm = new ArrayList<>();
         tm.add(java);
         tm.addAll(Arrays.asList(tmParams.get(0).trim().split("\\s+")));
-        // ND4J extracts its native libraries on first use: keep them in the cluster's directory, not
-        // in ~/.javacpp/cache where every run would leave ~400 MB behind
-        tm.addAll(List.of("-Dorg.bytedeco.javacpp.cachedir=" + workDir.resolve("javacpp"),
+        tm.addAll(javacppOptions(workDir.resolve(JAVACPP_CACHE).toString()));
+        tm.addAll(List.of(
+                "-Djava.io.tmpdir=" + Files.createDirectories(workDir.resolve(JVM_TEMP)),
                 "-Dlog.file=" + logs.resolve("taskmanager.log"),
                 "-Dlog4j.configurationFile=" + conf.resolve("log4j.properties").toUri()));
         tm.addAll(JAVA_OPENS);
-        tm.addAll(List.of("-cp", classpath, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "-c", conf.toString()));
+        tm.addAll(List.of("-cp", tmClasspath, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "-c", conf.toString()));
         tm.addAll(Arrays.asList(tmParams.get(1).trim().split("\\s+")));
         processes.add(spawn(tm, logs.resolve("taskmanager.out")));
         awaitTaskManager(Duration.ofSeconds(90));
@@ -155,6 +197,16 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
     public Path workDirectory() {
         return workDir;
+    }
+
+    /** The running JobManager and TaskManager processes, by role ({@code jobmanager}, {@code taskmanager}). */
+    public Map<String, ProcessHandle> processes() {
+        Map<String, ProcessHandle> out = new LinkedHashMap<>();
+        String[] roles = {"jobmanager", "taskmanager"};
+        for (int i = 0; i < processes.size() && i < roles.length; i++) {
+            out.put(roles[i], processes.get(i).toHandle());
+        }
+        return out;
     }
 
     /** GET a REST path and return the body (the status must be 200). */
