@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -89,7 +90,11 @@ class DockerComposeTest {
     void flinkSettingsShouldMatchTheTestedClusterAndMountTheNd4jLibJar() throws IOException {
         JsonNode services = compose().get("services");
         JsonNode tm = services.get("taskmanager");
-        JsonNode props = new ObjectMapper(new YAMLFactory()).readTree(tm.get("environment").get("FLINK_PROPERTIES").asText());
+        // SnakeYAML resolves the `<<: *flink-properties` merge key as Compose does (Jackson keeps it as a field)
+        Map<String, Object> root = new org.yaml.snakeyaml.Yaml().load(Files.readString(COMPOSE));
+        Map<?, ?> tmYaml = (Map<?, ?>) ((Map<?, ?>) root.get("services")).get("taskmanager");
+        Map<?, ?> env = (Map<?, ?>) tmYaml.get("environment");
+        JsonNode props = new ObjectMapper(new YAMLFactory()).readTree(String.valueOf(env.get("FLINK_PROPERTIES")));
         // the settings StandaloneClusterITCase runs with (measured there; docs/DESIGN.md, Deployment)
         assertThat(props.get("classloader.parent-first-patterns.additional").asText())
                 .isEqualTo(StandaloneFlinkCluster.PARENT_FIRST_PATTERNS);

@@ -4,6 +4,7 @@ import io.grade.core.data.TrainingRequest;
 import io.grade.core.grpo.GrpoConfig;
 import io.grade.core.grpo.GrpoLearner;
 import io.grade.core.grpo.UpdateResult;
+import io.grade.core.policy.Nd4jRuntime;
 import io.grade.core.policy.PolicyNetwork;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.reward.CompositeReward;
@@ -69,11 +70,13 @@ public final class LearnerBenchmark {
         long allocatedBefore = threads.getThreadAllocatedBytes(thread);
         long start = System.nanoTime();
         UpdateResult last = null;
+        long offHeapPeak = 0;
         for (int i = 0; i < measuredSteps; i++) {
             List<TrainingRequest> b = batch(pool, warmupSteps + i);
             long t0 = System.nanoTime();
             last = learner.update(b);
             stepNanos[i] = System.nanoTime() - t0;
+            offHeapPeak = Math.max(offHeapPeak, Nd4jRuntime.offHeapBytes());
         }
         long elapsed = System.nanoTime() - start;
         long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
@@ -88,6 +91,9 @@ public final class LearnerBenchmark {
         out.put("step_ms_min", stepNanos[0] / 1e6);
         out.put("allocated_bytes_per_request", (double) allocated / requests);
         out.put("allocated_bytes_note", "JVM heap of the learner thread only; ND4J off-heap buffers are not counted");
+        // what a TaskManager's off-heap budget must hold for one learner (the learner gauge offHeapPeakBytes)
+        out.put("offheap_peak_bytes", offHeapPeak);
+        out.put("process_rss_bytes", Nd4jRuntime.physicalBytes());
         out.put("batch_size", BATCH);
         out.put("group_size", config.groupSize());
         out.put("inner_epochs", config.innerEpochs());
