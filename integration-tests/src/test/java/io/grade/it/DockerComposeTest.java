@@ -10,6 +10,9 @@ import io.grade.cli.GradeCli;
 import io.grade.jobs.config.CommandLine;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.config.LearnerConfig;
+import io.grade.jobs.events.DeadLetterReason;
+import io.grade.jobs.learner.LearnerMetrics;
+import io.grade.jobs.metrics.JoinMetrics;
 import io.grade.testkit.cluster.StandaloneFlinkCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +53,7 @@ class DockerComposeTest {
     void shouldDefineTheStackWithPinnedImagesOnTheClientsKafkaVersion() throws IOException {
         JsonNode services = compose().get("services");
         assertThat(services.fieldNames()).toIterable().contains("kafka", "topic-creator", "builder", "jobmanager",
-                "taskmanager", "job-submitter", "event-generator", "prometheus");
+                "taskmanager", "job-submitter", "event-generator", "prometheus", "grafana");
         services.fields().forEachRemaining(e -> {
             String image = e.getValue().get("image").asText();
             assertThat(image).as("image of %s is pinned", e.getKey()).contains(":").doesNotEndWith(":latest");
@@ -115,6 +118,64 @@ class DockerComposeTest {
                 .isEqualTo(Path.of(command(services.get("job-submitter")).stream().filter(a -> a.endsWith("-job.jar"))
                         .findFirst().orElseThrow()).getFileName().toString().replace("-job.jar", "-nd4j-lib.jar"));
         assertThat(tm.get("depends_on").get("builder").get("condition").asText()).isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void grafanaDashboardShouldQueryOnlyMetricsTheJobRegisters() throws Exception {
+        JsonNode grafana = compose().get("services").get("grafana");
+        assertThat(grafana.get("healthcheck")).isNotNull();
+        List<String> volumes = new ArrayList<>();
+        grafana.get("volumes").forEach(v -> volumes.add(v.asText()));
+        assertThat(volumes).contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro",
+                "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro");
+        JsonNode provider = new ObjectMapper(new YAMLFactory())
+                .readTree(ROOT.resolve("deploy/grafana/provisioning/dashboards/grade.yml").toFile());
+        assertThat(provider.get("providers").get(0).get("options").get("path").asText()).isEqualTo("/var/lib/grafana/dashboards");
+        JsonNode datasource = new ObjectMapper(new YAMLFactory())
+                .readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile()).get("datasources").get(0);
+        assertThat(datasource.get("url").asText()).isEqualTo("http://prometheus:9090");
+
+        JsonNode dashboard = new ObjectMapper().readTree(ROOT.resolve("deploy/grafana/dashboards/grade.json").toFile());
+        Map<String, java.util.Set<String>> registered = Map.of(
+                LearnerMetrics.GROUP, names(LearnerMetrics.class),
+                JoinMetrics.JOIN_GROUP, names(JoinMetrics.class),
+                JoinMetrics.DEAD_LETTER_GROUP, java.util.Arrays.stream(DeadLetterReason.values())
+                        .filter(DeadLetterReason::rejectedAtSource).map(DeadLetterReason::metricName)
+                        .collect(java.util.stream.Collectors.toSet()));
+        // Flink's Prometheus reporter: flink_<logical scope>_<user groups>_<name>
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile(
+                "flink_taskmanager_job_task_operator_" + JoinMetrics.GROUP + "_([A-Za-z]+)_([A-Za-z.*]+)");
+        List<String> queried = new ArrayList<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+                java.util.regex.Matcher m = metric.matcher(target.get("expr").asText());
+                assertThat(m.find()).as("a GRADE metric in %s", target.get("expr").asText()).isTrue();
+                do {
+                    String group = m.group(1);
+                    String name = m.group(2);
+                    assertThat(registered).as("metric group of %s", m.group()).containsKey(group);
+                    if (name.equals(".*")) {
+                        assertThat(group).isEqualTo(JoinMetrics.DEAD_LETTER_GROUP);
+                    } else {
+                        assertThat(registered.get(group)).as("metric %s is registered by the job", m.group()).contains(name);
+                    }
+                    queried.add(group + "." + name);
+                } while (m.find());
+            }
+        }
+        assertThat(queried).contains("learner.policyVersion", "learner.kl", "join.servedRewardTotal", "deadLetters..*");
+    }
+
+    /** Values of the public String constants of a metric-names class, except the group names. */
+    private static java.util.Set<String> names(Class<?> metricNames) throws IllegalAccessException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (java.lang.reflect.Field f : metricNames.getFields()) {
+            if (f.getType() == String.class && java.lang.reflect.Modifier.isStatic(f.getModifiers())
+                    && !f.getName().startsWith("GROUP") && !f.getName().endsWith("_GROUP")) {
+                out.add((String) f.get(null));
+            }
+        }
+        return out;
     }
 
     @Test

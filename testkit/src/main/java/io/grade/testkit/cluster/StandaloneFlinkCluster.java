@@ -60,7 +60,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      */
     public static final String PARENT_FIRST_PATTERNS = "org.nd4j.;org.bytedeco.";
     /** Task off-heap memory of the TaskManager (ND4J's native arrays; measured, see docs/DESIGN.md). Also in docker-compose.yml. */
-    public static final String TASK_OFF_HEAP = "512m";
+    public static final String TASK_OFF_HEAP = "256m";
 
     /**
      * The TaskManager's JavaCPP settings (also in docker-compose.yml's env.java.opts.taskmanager).
