@@ -158,9 +158,10 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
         private double lambdaPrior = 0.0;
         private double lambdaFormat = 0.05;
         // no structure prior, so R_format = 0: the former prior "every p_k >= 0.02" was violated by
-        // 29-38 % of the Dirichlet samples' components whatever the policy, and in the 21-28 % of
-        // groups whose R_post is the same for all G samples the normalised advantages came from it
-        // alone; it cost 0.003-0.005 expected R_post (seeds 1-3) and made GRPO worse than Stage 1 (design-experiment.md)
+        // 29-38 % of the Dirichlet samples' components around the Stage 1 policy, and in the 21-28 %
+        // of groups whose R_post is the same for all G samples the normalised advantages came from
+        // it alone; it cost 0.003-0.005 expected R_post (seeds 1-3) and made GRPO worse than
+        // Stage 1 (docs/design-experiment.md)
         private double formatLowerBound = 0.0;
 
         private Builder() {}
