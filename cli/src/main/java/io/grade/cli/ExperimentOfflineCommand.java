@@ -83,6 +83,11 @@ public final class ExperimentOfflineCommand implements Callable<Integer> {
     @Option(names = "--lambda-format", description = "Weight of R_format in the GRPO reward (default: ${DEFAULT-VALUE}).")
     double lambdaFormat = DEFAULTS.lambdaFormat();
 
+    @Option(names = "--format-lower-bound", description = "R_format's structure prior p_k >= lo for every task; "
+            + "0 = no structure prior, so R_format is 0 (default: ${DEFAULT-VALUE}; 0.02 before, see "
+            + "docs/design-experiment.md).")
+    double formatLowerBound = DEFAULTS.formatLowerBound();
+
     @Override
     public Integer call() throws Exception {
         ExperimentConfig config = ExperimentConfig.builder()
@@ -94,6 +99,7 @@ public final class ExperimentOfflineCommand implements Callable<Integer> {
                 .grpoLearningRate(grpoLearningRate).klCoef(klCoef).refSyncEvery(refSyncEvery)
                 .alphaStart(alphaStart).alphaEnd(alphaEnd).alphaHorizon(alphaHorizon)
                 .gaussianSigma(gaussianSigma).lambdaPrior(lambdaPrior).lambdaFormat(lambdaFormat)
+                .formatLowerBound(formatLowerBound)
                 .build();
         System.out.printf("offline experiment: seed %d, %d users, %d items, %d training requests, %d held-out "
                         + "requests, %d GRPO updates (B %d, G %d)%n", seed, users, items, trainRequests,

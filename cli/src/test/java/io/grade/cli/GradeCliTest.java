@@ -3,10 +3,13 @@ package io.grade.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class GradeCliTest {
@@ -28,6 +31,18 @@ class GradeCliTest {
         cli.setErr(new PrintWriter(err));
         assertThat(cli.execute("no-such-command")).isNotZero();
         assertThat(err.toString()).contains("no-such-command");
+    }
+
+    @Test
+    void offlineExperimentShouldPassTheRewardOptionsThroughToItsSummary(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("offline.json");
+        int code = GradeCli.commandLine().execute("experiment", "offline", "--users", "300", "--items", "300",
+                "--train-requests", "300", "--test-requests", "40", "--sp-epochs", "1", "--grpo-updates", "3",
+                "--grpo-batch-size", "32", "--lambda-prior", "0.1", "--format-lower-bound", "0.02",
+                "--summary-json", json.toString());
+        assertThat(code).isZero();
+        assertThat(Files.readString(json)).contains("\"lambda_prior\": 0.1", "\"lambda_format\": 0.05",
+                "\"format_lower_bound\": 0.02", "\"grade\": ");
     }
 
     @Test

@@ -155,6 +155,10 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
         f.put("grpo_learning_rate", config.grpoLearningRate());
         f.put("kl_coef", config.klCoef());
         f.put("alpha_horizon", config.effectiveAlphaHorizon());
+        f.put("ref_sync_every", config.refSyncEvery());
+        f.put("lambda_prior", config.lambdaPrior());
+        f.put("lambda_format", config.lambdaFormat());
+        f.put("format_lower_bound", config.formatLowerBound());
         f.putAll(diagnostics);
         return f;
     }
