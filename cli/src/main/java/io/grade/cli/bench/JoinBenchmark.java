@@ -7,6 +7,7 @@ import io.grade.jobs.events.EventDeserializationSchema;
 import io.grade.jobs.events.InputRecord;
 import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.session.LabelledRequest;
+import io.grade.jobs.session.LabelledRequestCodec;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.events.EventValidator;
 import io.grade.jobs.events.ImpressionEvent;
@@ -74,7 +75,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Throughput of the session join against a bare Kafka consume + decode of the same events, in one
  * run on one in-process broker: N realistic impressions (50 candidates, 4 tasks, 32 features) and
- * their feedback. The join runs as in production (RocksDB, EXACTLY_ONCE checkpoints every second,
+ * their feedback. The join runs as in production (RocksDB, EXACTLY_ONCE checkpoints every 5 s,
  * exactly-once Kafka sinks) on a 2-slot MiniCluster, bounded, until every labelled request is
  * committed. Target: the join reaches at least 30 % of the bare decode rate.
  */
@@ -129,7 +130,7 @@ public final class JoinBenchmark {
             // (b) the join job.
             JoinRun join = runJoin(config, impressions);
             double joinRate = events / join.seconds;
-            long labelled = countRecords(broker, config.labelledRequestsTopic());
+            List<ConsumerRecord<byte[], byte[]>> labelledRecords = broker.readAll(config.labelledRequestsTopic());
 
             out.put("decode_events_per_s", round(decodeRate));
             out.put("join_events_per_s", round(joinRate));
@@ -144,7 +145,8 @@ public final class JoinBenchmark {
             out.put("join_processing_s", Math.round(join.seconds * 100) / 100.0);
             out.put("join_wall_s", Math.round(join.wallSeconds * 100) / 100.0);
             out.put("join_wall_events_per_s", round(events / join.wallSeconds));
-            out.put("labelled_requests", labelled);
+            out.put("labelled_requests", labelledRecords.size());
+            out.put("labelled_digest", labelledDigest(labelledRecords));
             out.put("dead_letters", countRecords(broker, config.deadLetterTopic()));
             out.put("checkpoints", join.checkpointDurations.size());
             out.put("checkpoint_ms_p50", percentile(join.checkpointDurations, 0.5));
@@ -476,6 +478,36 @@ public final class JoinBenchmark {
             }
         }
         return new JoinRun(seconds, wall, cpu, durations, maxJoinState);
+    }
+
+    /**
+     * SHA-256 (first 16 hex digits) over the committed labelled requests sorted by request id: id,
+     * items, labels, feedback count and the four reward parts. Identical across runs and code
+     * changes exactly when the join's results are (session counts depend on timing and are left out).
+     */
+    static String labelledDigest(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        List<LabelledRequest> requests = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            requests.add(LabelledRequestCodec.decode(r.value()));
+        }
+        requests.sort(java.util.Comparator.comparing((LabelledRequest r) -> r.requestId));
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        DataOutputSerializer buf = new DataOutputSerializer(4096);
+        for (LabelledRequest r : requests) {
+            buf.clear();
+            buf.writeUTF(r.requestId);
+            buf.writeUTF(String.join(",", r.itemIds));
+            for (double v : r.labels) {
+                buf.writeDouble(v);
+            }
+            buf.writeInt(r.feedbackCount);
+            buf.writeDouble(r.rewardPost);
+            buf.writeDouble(r.rewardPrior);
+            buf.writeDouble(r.rewardFormat);
+            buf.writeDouble(r.rewardTotal);
+            sha.update(buf.getSharedBuffer(), 0, buf.length());
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
     }
 
     private static long countRecords(EmbeddedKafkaBroker broker, String topic) {
