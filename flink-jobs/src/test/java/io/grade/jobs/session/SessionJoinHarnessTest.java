@@ -265,6 +265,26 @@ class SessionJoinHarnessTest {
     }
 
     @Test
+    void shouldKeepASessionWhoseFirstEndTimerFiresBeforeItsLastRequestsGap() throws Exception {
+        // One END_SESSION timer per session: it is due at r1 + gap, and moves to r2 + gap.
+        impressionAt(impression("u1", "r1", 1_000, 3));
+        impressionAt(impression("u1", "r2", 1_000 + SESSION_GAP_MS / 2, 3));
+        watermark(1_000 + SESSION_GAP_MS);
+        long t3 = 1_000 + SESSION_GAP_MS + SESSION_GAP_MS / 4;
+        impressionAt(impression("u1", "r3", t3, 3));
+        watermark(1_000 + SESSION_GAP_MS / 2 + SESSION_GAP_MS - 1);
+        impressionAt(impression("u1", "r4", t3 + 1, 3));
+        watermark(t3 + WINDOW_MS);
+
+        Map<String, LabelledRequest> byId = new HashMap<>();
+        labelled().forEach(r -> byId.put(r.requestId, r));
+        assertThat(byId.get("r3").sessionPosition).as("same session as r1 and r2").isEqualTo(2);
+        assertThat(byId.get("r4").sessionPosition).isEqualTo(3);
+        assertThat(byId.get("r4").sessionStart).isEqualTo(1_000);
+        assertNoLeaks(t3 + 1);
+    }
+
+    @Test
     void shouldCloseAnImpressionWhoseWindowHasAlreadyPassedAtOnce() throws Exception {
         // Buffered until 9 000 + orphan wait, which is after the watermark below.
         feedbackAt(feedback("f1", "u1", "r1", "i1", 9_000, CTR, 1));
