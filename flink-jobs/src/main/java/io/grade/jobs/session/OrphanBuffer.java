@@ -51,6 +51,15 @@ public class OrphanBuffer {
         return expired;
     }
 
+    /** The earliest expiry of a buffered event; Long.MAX_VALUE when empty. */
+    public long earliestExpiry() {
+        long min = Long.MAX_VALUE;
+        for (long e : expiries) {
+            min = Math.min(min, e);
+        }
+        return min;
+    }
+
     public boolean isEmpty() {
         return events.length == 0;
     }

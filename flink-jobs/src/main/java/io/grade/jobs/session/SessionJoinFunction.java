@@ -110,7 +110,7 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
         closedRequests = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("closed-requests", StringSerializer.INSTANCE, ClosedRequestSerializer.INSTANCE));
         orphans = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("orphan-feedback", Types.STRING, Types.POJO(OrphanBuffer.class)));
+                new MapStateDescriptor<>("orphan-feedback", StringSerializer.INSTANCE, OrphanBufferSerializer.INSTANCE));
         agenda = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("agenda", LongSerializer.INSTANCE, AgendaSerializer.INSTANCE));
         session = getRuntimeContext().getState(
@@ -236,10 +236,15 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
             ctx.output(ORPHANS, UnmatchedFeedback.of(f, DeadLetterReason.ORPHANED_FEEDBACK, watermark));
             return;
         }
+        long earliest = waiting.earliestExpiry();
         if (waiting.add(f, expiresAt)) {
             orphans.put(f.requestId, waiting);
             bufferedFeedback.inc();
-            schedule(ctx, expiresAt, Agenda.EXPIRE_ORPHANS, f.requestId);
+            // A pending timer at or before the earliest expiry covers this event too; when it
+            // fires it moves on to the earliest expiry left (run EXPIRE_ORPHANS).
+            if (expiresAt < earliest) {
+                schedule(ctx, expiresAt, Agenda.EXPIRE_ORPHANS, f.requestId);
+            }
         } else {
             duplicateFeedback.inc();
         }
@@ -290,6 +295,7 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
                     orphans.remove(id);
                 } else {
                     orphans.put(id, waiting);
+                    schedule(ctx, waiting.earliestExpiry(), Agenda.EXPIRE_ORPHANS, id);
                 }
             }
             case Agenda.DROP_TOMBSTONE -> {

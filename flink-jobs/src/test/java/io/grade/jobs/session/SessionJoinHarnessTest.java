@@ -171,6 +171,30 @@ class SessionJoinHarnessTest {
     }
 
     @Test
+    void shouldExpireEachBufferedFeedbackEventAtItsOwnOrphanWait() throws Exception {
+        // One request's buffer: f2 expires first although it came second, f3 last.
+        feedbackAt(feedback("f1", "u1", "r9", "i0", 3_000, CTR, 1));
+        feedbackAt(feedback("f2", "u1", "r9", "i1", 2_000, CTR, 1));
+        feedbackAt(feedback("f3", "u1", "r9", "i2", 4_000, CTR, 1));
+        watermark(2_000 + ORPHAN_WAIT_MS - 1);
+        assertThat(side(SessionJoinFunction.ORPHANS)).isEmpty();
+        watermark(2_000 + ORPHAN_WAIT_MS);
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
+        watermark(3_000 + ORPHAN_WAIT_MS);
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2", "f1");
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.watermark)
+                .containsExactly(2_000 + ORPHAN_WAIT_MS, 3_000 + ORPHAN_WAIT_MS);
+        // The impression still joins what waits.
+        impressionAt(impression("u1", "r9", 3_500, 3));
+        watermark(3_500 + WINDOW_MS);
+        assertThat(labelled()).hasSize(1);
+        assertThat(labelled().get(0).label(2, CTR)).isEqualTo(1.0);
+        assertThat(labelled().get(0).label(0, CTR)).isZero();
+        assertNoLeaks(4_000);
+        assertThat(side(SessionJoinFunction.ORPHANS)).hasSize(2);
+    }
+
+    @Test
     void shouldSendFeedbackAfterTheWindowToLateOutput() throws Exception {
         impressionAt(impression("u1", "r1", 1_000, 3));
         // Request still open, but the click is after the ctr window.

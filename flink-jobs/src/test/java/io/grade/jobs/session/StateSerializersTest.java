@@ -104,5 +104,15 @@ class StateSerializersTest {
         assertThat(closedBack).usingRecursiveComparison().isEqualTo(c);
         assertThat(ClosedRequestSerializer.INSTANCE.copy(c)).usingRecursiveComparison().isEqualTo(c);
         assertRestorable(ClosedRequestSerializer.INSTANCE);
+
+        OrphanBuffer o = new OrphanBuffer();
+        o.add(Fixtures.feedback("a", "u1", "r1", "i1", 10, Fixtures.CTR, 1), 110);
+        o.add(Fixtures.feedback("b", "u1", "r1", "i0", 20, Fixtures.GPM, 7.5), 120);
+        o.events[1].sourcePartition = 3;
+        o.events[1].sourceOffset = 42;
+        OrphanBuffer orphansBack = roundTrip(OrphanBufferSerializer.INSTANCE, o);
+        assertThat(orphansBack).usingRecursiveComparison().isEqualTo(o);
+        assertThat(orphansBack.earliestExpiry()).isEqualTo(110);
+        assertRestorable(OrphanBufferSerializer.INSTANCE);
     }
 }
