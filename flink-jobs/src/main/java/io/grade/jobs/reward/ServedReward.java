@@ -50,19 +50,98 @@ public final class ServedReward {
     public ServedRanking rank(float[] scores, int[] positions, double[] weights) {
         int items = positions.length;
         int tasks = weights.length;
+        if (tasks != config.tasks() || scores.length != items * tasks) {
+            throw new IllegalArgumentException("scores must be items x tasks = " + items + " x " + config.tasks()
+                    + ", got " + scores.length + " scores and " + tasks + " weights");
+        }
         double[] s = new double[scores.length];
         for (int i = 0; i < s.length; i++) {
             s[i] = scores[i];
         }
-        double[] z = Fusion.inputs(fusion, s, items, tasks, betas);
-        RequestReward r = reward.prepare(z, s, new double[items * tasks], items, tasks);
+        int k = Math.min(config.ndcgK(), items);
+        int[] topK = servedTopK(positions, s, weights, k);
+        // R_prior as RequestReward computes it: min-max normalised scores as gains, ideal DCG per
+        // task from the K largest gains, NDCG of the served top K.
+        double[] gains = new double[items * tasks];
+        Fusion.minMaxColumns(s, items, tasks, gains);
+        double[] top = new double[k];
+        double norm = 0;
+        for (int t = 0; t < tasks; t++) {
+            java.util.Arrays.fill(top, 0.0);
+            int filled = 0;
+            for (int j = 0; j < items; j++) {
+                double g = gains[j * tasks + t];
+                if (filled == k) {
+                    if (!(g > top[k - 1])) {
+                        continue;
+                    }
+                    filled--;
+                }
+                int i = filled - 1;
+                while (i >= 0 && top[i] < g) {
+                    top[i + 1] = top[i];
+                    i--;
+                }
+                top[i + 1] = g;
+                filled++;
+            }
+            if (!(top[0] > 0)) {
+                ideal[t] = 0;
+                continue;
+            }
+            double dcg = 0;
+            for (int i = 0; i < k; i++) {
+                dcg += top[i] * discount[i];
+            }
+            ideal[t] = dcg;
+            norm += importance[t];
+        }
+        double prior = 0.0;
+        if (norm > 0) {
+            double sum = 0;
+            for (int t = 0; t < tasks; t++) {
+                if (ideal[t] <= 0 || importance[t] == 0) {
+                    continue;
+                }
+                double dcg = 0;
+                for (int i = 0; i < k; i++) {
+                    dcg += gains[topK[i] * tasks + t] * discount[i];
+                }
+                sum += importance[t] * dcg / ideal[t];
+            }
+            prior = sum / norm;
+        }
+        return new ServedRanking(topK, prior, config.format().satisfiedFraction(weights));
+    }
+
+    /**
+     * The first k items of {@link #servedRanking}: shown items by position (ties by index), then,
+     * only if fewer than k were shown, unshown ones by fused score (the fusion is skipped otherwise).
+     */
+    private int[] servedTopK(int[] positions, double[] scores, double[] weights, int k) {
+        int items = positions.length;
+        int tasks = weights.length;
+        int[] shown = new int[items];
+        int nShown = 0;
+        for (int j = 0; j < items; j++) {
+            if (positions[j] >= 0) {
+                // stable insertion by position
+                int i = nShown - 1;
+                while (i >= 0 && positions[shown[i]] > positions[j]) {
+                    shown[i + 1] = shown[i];
+                    i--;
+                }
+                shown[i + 1] = j;
+                nShown++;
+            }
+        }
+        if (nShown >= k) {
+            return java.util.Arrays.copyOf(shown, k);
+        }
+        double[] z = Fusion.inputs(fusion, scores, items, tasks, betas);
         double[] fused = new double[items];
         Fusion.fuse(z, items, tasks, weights, fused);
-        int[] ranking = servedRanking(positions, fused);
-        RewardBreakdown noLabels = r.evaluateRanking(ranking, weights);
-        int k = Math.min(config.ndcgK(), items);
-        return new ServedRanking(java.util.Arrays.copyOf(ranking, k), noLabels.prior(),
-                config.format().satisfiedFraction(weights));
+        return java.util.Arrays.copyOf(servedRanking(positions, fused), k);
     }
 
     /**
