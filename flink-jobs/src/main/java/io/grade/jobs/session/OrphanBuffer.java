@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Feedback of one request that arrived before its impression, each with the event time at which it
- * gives up waiting (its event time + orphanWait). A Flink POJO in keyed MapState by request id.
+ * gives up waiting (its event time + orphanWait). In keyed MapState by request id, written with
+ * {@link OrphanBufferSerializer}.
  */
 public class OrphanBuffer {
 
