@@ -1,9 +1,9 @@
 package io.grade.jobs.session;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 
 /** Compact field encodings shared by the join's state serializers. */
 final class StateIo {
@@ -31,13 +31,29 @@ final class StateIo {
         throw new IOException("malformed var-int");
     }
 
-    /** Null-safe string in Flink's StringValue encoding (as StringSerializer writes it). */
+    /**
+     * Null-safe string: var-int (UTF-8 length + 1, 0 for null), then the UTF-8 bytes. The JDK's
+     * UTF-8 coding of these short ASCII ids is much cheaper than StringValue's char-by-char
+     * encoding with its thread-local buffer. Ids come from Avro strings, which are valid UTF-8.
+     */
     static void writeString(String s, DataOutputView out) throws IOException {
-        StringValue.writeString(s, out);
+        if (s == null) {
+            writeVarInt(0, out);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeVarInt(b.length + 1, out);
+        out.write(b);
     }
 
     static String readString(DataInputView in) throws IOException {
-        return StringValue.readString(in);
+        int n = readVarInt(in);
+        if (n == 0) {
+            return null;
+        }
+        byte[] b = new byte[n - 1];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     static void writeDoubles(double[] a, DataOutputView out) throws IOException {
