@@ -9,7 +9,6 @@ import io.grade.jobs.events.InputRecord;
 import io.grade.jobs.session.Agenda;
 import io.grade.jobs.session.ClosedRequest;
 import io.grade.jobs.session.LabelledRequest;
-import io.grade.jobs.session.OpenRequest;
 import io.grade.jobs.session.OrphanBuffer;
 import io.grade.jobs.session.SessionState;
 import io.grade.jobs.session.UnmatchedFeedback;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class FlinkTypesTest {
 
     private static final List<Class<?>> TYPES = List.of(InputRecord.class, ImpressionEvent.class, FeedbackEvent.class,
-            DeadLetterRecord.class, OpenRequest.class, ClosedRequest.class, OrphanBuffer.class, Agenda.class,
+            DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class, Agenda.class,
             SessionState.class, LabelledRequest.class, UnmatchedFeedback.class);
 
     private static SerializerConfigImpl noKryo() {

@@ -7,11 +7,16 @@ import io.grade.jobs.events.EventDeserializationSchema;
 import io.grade.jobs.events.InputRecord;
 import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.session.LabelledRequest;
+import io.grade.jobs.session.LabelledRequestCodec;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.events.EventValidator;
 import io.grade.jobs.events.ImpressionEvent;
 import io.grade.jobs.session.Agenda;
 import io.grade.jobs.session.OpenRequest;
+import io.grade.jobs.session.OpenRequestSerializer;
+import io.grade.jobs.session.RequestLabels;
+import io.grade.jobs.session.RequestLabelsSerializer;
+import io.grade.jobs.reward.ServedReward;
 import io.grade.jobs.session.SessionState;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
@@ -74,7 +79,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Throughput of the session join against a bare Kafka consume + decode of the same events, in one
  * run on one in-process broker: N realistic impressions (50 candidates, 4 tasks, 32 features) and
- * their feedback. The join runs as in production (RocksDB, EXACTLY_ONCE checkpoints every second,
+ * their feedback. The join runs as in production (RocksDB, EXACTLY_ONCE checkpoints every 5 s,
  * exactly-once Kafka sinks) on a 2-slot MiniCluster, bounded, until every labelled request is
  * committed. Target: the join reaches at least 30 % of the bare decode rate.
  */
@@ -129,7 +134,7 @@ public final class JoinBenchmark {
             // (b) the join job.
             JoinRun join = runJoin(config, impressions);
             double joinRate = events / join.seconds;
-            long labelled = countRecords(broker, config.labelledRequestsTopic());
+            List<ConsumerRecord<byte[], byte[]>> labelledRecords = broker.readAll(config.labelledRequestsTopic());
 
             out.put("decode_events_per_s", round(decodeRate));
             out.put("join_events_per_s", round(joinRate));
@@ -141,10 +146,12 @@ public final class JoinBenchmark {
             out.put("join_events_per_cpu_s_x2", round(joinCpuRate));
             out.put("join_to_decode_cpu_ratio", Math.round(joinCpuRate / decodeCpuRate * 1000) / 1000.0);
             out.put("join_task_cpu_s", Math.round(join.cpuSeconds * 100) / 100.0);
+            join.cpuByGroup.forEach((group, cpu) -> out.put("join_task_cpu_s_" + group, Math.round(cpu * 100) / 100.0));
             out.put("join_processing_s", Math.round(join.seconds * 100) / 100.0);
             out.put("join_wall_s", Math.round(join.wallSeconds * 100) / 100.0);
             out.put("join_wall_events_per_s", round(events / join.wallSeconds));
-            out.put("labelled_requests", labelled);
+            out.put("labelled_requests", labelledRecords.size());
+            out.put("labelled_digest", labelledDigest(labelledRecords));
             out.put("dead_letters", countRecords(broker, config.deadLetterTopic()));
             out.put("checkpoints", join.checkpointDurations.size());
             out.put("checkpoint_ms_p50", percentile(join.checkpointDurations, 0.5));
@@ -331,8 +338,8 @@ public final class JoinBenchmark {
 
     // ---- (b) the join job -----------------------------------------------------------------------
 
-    private record JoinRun(double seconds, double wallSeconds, double cpuSeconds, List<Long> checkpointDurations,
-                           long maxJoinStateBytes) {}
+    private record JoinRun(double seconds, double wallSeconds, double cpuSeconds, Map<String, Double> cpuByGroup,
+                           List<Long> checkpointDurations, long maxJoinStateBytes) {}
 
     /** Thread-name prefixes of the job's task threads and its sinks' producer threads. */
     private static final List<String> JOB_THREADS = List.of("Source: inputs", "Source Data Fetcher", "session-join",
@@ -342,6 +349,7 @@ public final class JoinBenchmark {
     static final class CpuSampler implements AutoCloseable {
         private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         private final Map<Long, Long> cpuByThread = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Long, String> groupByThread = new java.util.concurrent.ConcurrentHashMap<>();
         private final java.util.concurrent.ScheduledExecutorService timer =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
 
@@ -352,10 +360,15 @@ public final class JoinBenchmark {
         private void sample() {
             for (ThreadInfo info : threads.dumpAllThreads(false, false)) {
                 String name = info.getThreadName();
-                if (JOB_THREADS.stream().anyMatch(name::startsWith)) {
-                    long cpu = threads.getThreadCpuTime(info.getThreadId());
-                    if (cpu > 0) {
-                        cpuByThread.merge(info.getThreadId(), cpu, Math::max);
+                for (String prefix : JOB_THREADS) {
+                    if (name.startsWith(prefix)) {
+                        long cpu = threads.getThreadCpuTime(info.getThreadId());
+                        if (cpu > 0) {
+                            cpuByThread.merge(info.getThreadId(), cpu, Math::max);
+                            groupByThread.put(info.getThreadId(), prefix.startsWith("Source") ? "source"
+                                    : prefix.startsWith("session-join") ? "session_join" : "sinks");
+                        }
+                        break;
                     }
                 }
             }
@@ -363,6 +376,13 @@ public final class JoinBenchmark {
 
         double cpuSeconds() {
             return cpuByThread.values().stream().mapToLong(Long::longValue).sum() / 1e9;
+        }
+
+        /** CPU seconds per thread group: source (fetch, decode, route), session_join (chained with its sink writer), sinks. */
+        Map<String, Double> cpuSecondsByGroup() {
+            Map<String, Double> out = new java.util.TreeMap<>();
+            cpuByThread.forEach((id, cpu) -> out.merge(groupByThread.get(id), cpu / 1e9, Double::sum));
+            return out;
         }
 
         @Override
@@ -444,7 +464,7 @@ public final class JoinBenchmark {
                 }
                 double wall = (System.nanoTime() - t0) / 1e9;
                 double processing = (LAST_LABELLED_NANOS.get() - FIRST_RECORD_NANOS.get()) / 1e9;
-                return stats(cluster, client.getJobID(), processing, wall, cpu.cpuSeconds());
+                return stats(cluster, client.getJobID(), processing, wall, cpu.cpuSeconds(), cpu.cpuSecondsByGroup());
             } finally {
                 TestStreamEnvironment.unsetAsContext();
             }
@@ -453,8 +473,8 @@ public final class JoinBenchmark {
         }
     }
 
-    private static JoinRun stats(MiniCluster cluster, JobID job, double seconds, double wall, double cpu)
-            throws Exception {
+    private static JoinRun stats(MiniCluster cluster, JobID job, double seconds, double wall, double cpu,
+                                 Map<String, Double> cpuByGroup) throws Exception {
         AccessExecutionGraph graph = cluster.getExecutionGraph(job).get(30, TimeUnit.SECONDS);
         CheckpointStatsSnapshot snapshot = graph.getCheckpointStatsSnapshot();
         List<Long> durations = new ArrayList<>();
@@ -475,7 +495,37 @@ public final class JoinBenchmark {
                 }
             }
         }
-        return new JoinRun(seconds, wall, cpu, durations, maxJoinState);
+        return new JoinRun(seconds, wall, cpu, cpuByGroup, durations, maxJoinState);
+    }
+
+    /**
+     * SHA-256 (first 16 hex digits) over the committed labelled requests sorted by request id: id,
+     * items, labels, feedback count and the four reward parts. Identical across runs and code
+     * changes exactly when the join's results are (session counts depend on timing and are left out).
+     */
+    static String labelledDigest(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        List<LabelledRequest> requests = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            requests.add(LabelledRequestCodec.decode(r.value()));
+        }
+        requests.sort(java.util.Comparator.comparing((LabelledRequest r) -> r.requestId));
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        DataOutputSerializer buf = new DataOutputSerializer(4096);
+        for (LabelledRequest r : requests) {
+            buf.clear();
+            buf.writeUTF(r.requestId);
+            buf.writeUTF(String.join(",", r.itemIds));
+            for (double v : r.labels) {
+                buf.writeDouble(v);
+            }
+            buf.writeInt(r.feedbackCount);
+            buf.writeDouble(r.rewardPost);
+            buf.writeDouble(r.rewardPrior);
+            buf.writeDouble(r.rewardFormat);
+            buf.writeDouble(r.rewardTotal);
+            sha.update(buf.getSharedBuffer(), 0, buf.length());
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
     }
 
     private static long countRecords(EmbeddedKafkaBroker broker, String topic) {
@@ -497,13 +547,16 @@ public final class JoinBenchmark {
 
     /**
      * Bytes the join keeps in RocksDB per open request, from the job's own serializers (before
-     * RocksDB compression): the open-requests entry (key group, user key, request id, OpenRequest
-     * POJO), its share of the agenda entry, and the event-time timer.
+     * RocksDB compression): the open-requests entry (key group, user key, request id, OpenRequest)
+     * and the open-request-labels entry (same key, RequestLabels, as it opens), its share of the
+     * agenda entry, and the event-time timer.
      */
     static long stateBytesPerOpenRequest(GradeConfig config, Workload w) throws Exception {
         SerializerConfigImpl noKryo = new SerializerConfigImpl();
         noKryo.setGenericTypes(false);
-        TypeSerializer<OpenRequest> requestSerializer = Types.POJO(OpenRequest.class).createSerializer(noKryo);
+        TypeSerializer<OpenRequest> requestSerializer = OpenRequestSerializer.INSTANCE;
+        TypeSerializer<RequestLabels> labelsSerializer = RequestLabelsSerializer.INSTANCE;
+        ServedReward reward = new ServedReward(config.rewardConfig(), config.fusion(), config.betas());
         TypeSerializer<Agenda> agendaSerializer = Types.POJO(Agenda.class).createSerializer(noKryo);
         TypeSerializer<String> strings = TypeInformation.of(String.class).createSerializer(noKryo);
         EventValidator validator = new EventValidator(config);
@@ -514,7 +567,9 @@ public final class JoinBenchmark {
             OpenRequest r = OpenRequest.open(e, SessionState.next(null, e.eventTime, config.sessionGapMs()), config);
             int keyGroupPrefix = 2;
             int userKey = size(strings, e.userId);
-            long entry = keyGroupPrefix + userKey + size(strings, e.requestId) + size(requestSerializer, r);
+            RequestLabels labels = RequestLabels.open(e, reward.rank(e.scores, e.positions, e.servedWeights), config.tasks());
+            long entryKey = keyGroupPrefix + userKey + size(strings, e.requestId);
+            long entry = entryKey + size(requestSerializer, r) + entryKey + size(labelsSerializer, labels);
             long agenda = keyGroupPrefix + userKey + Long.BYTES + size(agendaSerializer, new Agenda().add(Agenda.CLOSE_REQUEST, e.requestId));
             long timer = keyGroupPrefix + Long.BYTES + userKey;
             total += entry + agenda + timer;

@@ -14,11 +14,11 @@ public class ClosedRequest {
 
     public ClosedRequest() {}
 
-    public static ClosedRequest of(OpenRequest r, long closedAt, long retentionMs) {
+    public static ClosedRequest of(RequestLabels r, long closedAt, long retentionMs) {
         ClosedRequest c = new ClosedRequest();
         c.closedAt = closedAt;
         c.expiresAt = closedAt + retentionMs;
-        c.feedbackEventIds = r.feedbackEventIds;
+        c.feedbackEventIds = r.feedbackEventIds();
         return c;
     }
 

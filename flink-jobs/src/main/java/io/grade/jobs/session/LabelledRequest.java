@@ -1,5 +1,6 @@
 package io.grade.jobs.session;
 
+import io.grade.model.reward.RewardBreakdown;
 import java.util.Arrays;
 
 /**
@@ -43,8 +44,8 @@ public class LabelledRequest {
 
     public LabelledRequest() {}
 
-    /** The labelled request of a closing request. */
-    public static LabelledRequest of(OpenRequest r, int sessionRequests) {
+    /** The labelled request of a closing request: its impression data, final labels and reward. */
+    public static LabelledRequest of(OpenRequest r, RequestLabels labels, int sessionRequests, RewardBreakdown reward) {
         LabelledRequest l = new LabelledRequest();
         l.userId = r.userId;
         l.requestId = r.requestId;
@@ -55,19 +56,19 @@ public class LabelledRequest {
         l.items = r.items();
         l.tasks = r.tasks();
         l.features = r.features;
-        l.itemIds = r.itemIds;
+        l.itemIds = labels.itemIds();
         l.positions = r.positions;
         l.scores = r.scores;
-        l.labels = r.labels;
+        l.labels = labels.denseLabels();
         l.servedWeights = r.servedWeights;
-        l.feedbackCount = r.joinedFeedback;
+        l.feedbackCount = labels.joinedFeedback();
         l.sessionStart = r.sessionStart;
         l.sessionPosition = r.sessionPosition;
         l.sessionRequests = sessionRequests;
-        l.rewardPost = r.rewardPost;
-        l.rewardPrior = r.rewardPrior;
-        l.rewardFormat = r.rewardFormat;
-        l.rewardTotal = r.rewardTotal;
+        l.rewardPost = reward.post();
+        l.rewardPrior = reward.prior();
+        l.rewardFormat = reward.format();
+        l.rewardTotal = reward.total();
         return l;
     }
 

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Feedback of one request that arrived before its impression, each with the event time at which it
- * gives up waiting (its event time + orphanWait). A Flink POJO in keyed MapState by request id.
+ * gives up waiting (its event time + orphanWait). In keyed MapState by request id, written with
+ * {@link OrphanBufferSerializer}.
  */
 public class OrphanBuffer {
 
@@ -49,6 +50,15 @@ public class OrphanBuffer {
         events = Arrays.copyOf(events, keep);
         expiries = Arrays.copyOf(expiries, keep);
         return expired;
+    }
+
+    /** The earliest expiry of a buffered event; Long.MAX_VALUE when empty. */
+    public long earliestExpiry() {
+        long min = Long.MAX_VALUE;
+        for (long e : expiries) {
+            min = Math.min(min, e);
+        }
+        return min;
     }
 
     public boolean isEmpty() {

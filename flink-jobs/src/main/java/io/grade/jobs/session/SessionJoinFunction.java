@@ -16,6 +16,8 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -49,6 +51,7 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
     private final GradeConfig config;
 
     private transient MapState<String, OpenRequest> openRequests;
+    private transient MapState<String, RequestLabels> openLabels;
     private transient MapState<String, ClosedRequest> closedRequests;
     private transient MapState<String, OrphanBuffer> orphans;
     private transient MapState<Long, Agenda> agenda;
@@ -98,16 +101,20 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
 
     @Override
     public void open(OpenContext openContext) {
+        // An open request is split: the impression data, written once and read at close, and the
+        // small part every feedback event reads and rewrites (docs/design-join.md).
         openRequests = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("open-requests", Types.STRING, Types.POJO(OpenRequest.class)));
+                new MapStateDescriptor<>("open-requests", StringSerializer.INSTANCE, OpenRequestSerializer.INSTANCE));
+        openLabels = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("open-request-labels", StringSerializer.INSTANCE, RequestLabelsSerializer.INSTANCE));
         closedRequests = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("closed-requests", Types.STRING, Types.POJO(ClosedRequest.class)));
+                new MapStateDescriptor<>("closed-requests", StringSerializer.INSTANCE, ClosedRequestSerializer.INSTANCE));
         orphans = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("orphan-feedback", Types.STRING, Types.POJO(OrphanBuffer.class)));
+                new MapStateDescriptor<>("orphan-feedback", StringSerializer.INSTANCE, OrphanBufferSerializer.INSTANCE));
         agenda = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("agenda", Types.LONG, Types.POJO(Agenda.class)));
+                new MapStateDescriptor<>("agenda", LongSerializer.INSTANCE, AgendaSerializer.INSTANCE));
         session = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("session", Types.POJO(SessionState.class)));
+                new ValueStateDescriptor<>("session", SessionStateSerializer.INSTANCE));
 
         servedReward = new ServedReward(config.rewardConfig(), config.fusion(), config.betas());
         int window = config.rewardMetricWindow();
@@ -142,38 +149,48 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
     @Override
     public void processElement1(ImpressionEvent e, Context ctx, Collector<LabelledRequest> out) throws Exception {
         impressions.inc();
-        if (openRequests.contains(e.requestId) || closedRequests.contains(e.requestId)) {
+        if (openLabels.contains(e.requestId) || closedRequests.contains(e.requestId)) {
             duplicateImpressions.inc();
             return;
         }
-        SessionState s = SessionState.next(session.value(), e.eventTime, config.sessionGapMs());
+        SessionState previous = session.value();
+        SessionState s = SessionState.next(previous, e.eventTime, config.sessionGapMs());
         if (s.expiredAt(ctx.timerService().currentWatermark(), config.sessionGapMs())) {
             // The session is over in event time already: nothing to keep, and no past timer.
             session.clear();
         } else {
             session.update(s);
-            schedule(ctx, s.lastTime + config.sessionGapMs(), Agenda.END_SESSION, "");
+            if (previous == null) {
+                // One END_SESSION timer per stored session: when it fires before the session's
+                // end (later requests moved it), it moves itself to lastTime + sessionGap.
+                schedule(ctx, s.lastTime + config.sessionGapMs(), Agenda.END_SESSION, "");
+            }
         }
 
         OpenRequest r = OpenRequest.open(e, s, config);
+        RequestLabels labels = RequestLabels.open(e, servedReward.rank(e.scores, e.positions, e.servedWeights),
+                config.tasks());
         OrphanBuffer waiting = orphans.get(e.requestId);
         boolean joined = false;
         if (waiting != null) {
             orphans.remove(e.requestId);
             for (FeedbackEvent f : waiting.events) {
-                joined |= handle(r.apply(f, config), f, ctx);
+                joined |= handle(labels.apply(f, config), f, ctx);
             }
         }
-        updateReward(r, joined);
+        if (joined) {
+            observeServedReward(labels);
+        }
         if (r.closeTime <= ctx.timerService().currentWatermark()) {
             // Its window has already passed (the impression topic lags): close it now with whatever
             // feedback was buffered. A timer in the past would only fire at the next watermark, and
             // never after the final one, so the request would be lost.
             lateImpressions.inc();
-            close(r, ctx.timerService().currentWatermark(), ctx, out);
+            close(r, labels, ctx.timerService().currentWatermark(), ctx, out);
             return;
         }
         openRequests.put(e.requestId, r);
+        openLabels.put(e.requestId, labels);
         openCount++;
         schedule(ctx, r.closeTime, Agenda.CLOSE_REQUEST, e.requestId);
     }
@@ -181,15 +198,16 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
     @Override
     public void processElement2(FeedbackEvent f, Context ctx, Collector<LabelledRequest> out) throws Exception {
         feedback.inc();
-        OpenRequest r = openRequests.get(f.requestId);
-        if (r != null) {
-            FeedbackOutcome outcome = r.apply(f, config);
+        // Only the small mutable part: the impression data stays untouched until the close.
+        RequestLabels labels = openLabels.get(f.requestId);
+        if (labels != null) {
+            FeedbackOutcome outcome = labels.apply(f, config);
             if (outcome != FeedbackOutcome.DUPLICATE) {
                 boolean joined = handle(outcome, f, ctx);
                 if (joined) {
-                    updateReward(r, true);
+                    observeServedReward(labels);
                 }
-                openRequests.put(f.requestId, r);
+                openLabels.put(f.requestId, labels);
             } else {
                 duplicateFeedback.inc();
             }
@@ -218,10 +236,15 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
             ctx.output(ORPHANS, UnmatchedFeedback.of(f, DeadLetterReason.ORPHANED_FEEDBACK, watermark));
             return;
         }
+        long earliest = waiting.earliestExpiry();
         if (waiting.add(f, expiresAt)) {
             orphans.put(f.requestId, waiting);
             bufferedFeedback.inc();
-            schedule(ctx, expiresAt, Agenda.EXPIRE_ORPHANS, f.requestId);
+            // A pending timer at or before the earliest expiry covers this event too; when it
+            // fires it moves on to the earliest expiry left (run EXPIRE_ORPHANS).
+            if (expiresAt < earliest) {
+                schedule(ctx, expiresAt, Agenda.EXPIRE_ORPHANS, f.requestId);
+            }
         } else {
             duplicateFeedback.inc();
         }
@@ -253,9 +276,11 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
                 if (r == null || r.closeTime > time) {
                     return;
                 }
+                RequestLabels labels = openLabels.get(id);
                 openRequests.remove(id);
+                openLabels.remove(id);
                 openCount--;
-                close(r, time, ctx, out);
+                close(r, labels, time, ctx, out);
             }
             case Agenda.EXPIRE_ORPHANS -> {
                 OrphanBuffer waiting = orphans.get(id);
@@ -270,6 +295,7 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
                     orphans.remove(id);
                 } else {
                     orphans.put(id, waiting);
+                    schedule(ctx, waiting.earliestExpiry(), Agenda.EXPIRE_ORPHANS, id);
                 }
             }
             case Agenda.DROP_TOMBSTONE -> {
@@ -280,8 +306,13 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
             }
             case Agenda.END_SESSION -> {
                 SessionState s = session.value();
-                if (s != null && s.expiredAt(time, config.sessionGapMs())) {
+                if (s == null) {
+                    return;
+                }
+                if (s.expiredAt(time, config.sessionGapMs())) {
                     session.clear();
+                } else {
+                    schedule(ctx, s.lastTime + config.sessionGapMs(), Agenda.END_SESSION, "");
                 }
             }
             default -> throw new IllegalStateException("unknown agenda task " + kind);
@@ -289,15 +320,16 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
     }
 
     /** Emits the labelled request and leaves a tombstone for late and duplicate events. */
-    private void close(OpenRequest r, long time, Context ctx, Collector<LabelledRequest> out) throws Exception {
+    private void close(OpenRequest r, RequestLabels labels, long time, Context ctx, Collector<LabelledRequest> out)
+            throws Exception {
         SessionState s = session.value();
         int sessionRequests = s != null && s.start == r.sessionStart ? s.requests : r.sessionPosition + 1;
-        LabelledRequest labelled = LabelledRequest.of(r, sessionRequests);
+        LabelledRequest labelled = LabelledRequest.of(r, labels, sessionRequests, reward(labels));
         // A tombstone timer at or before the watermark could never fire after the final watermark.
         long base = Math.max(time, r.closeTime);
         long expiresAt = base > Long.MAX_VALUE - config.dedupRetentionMs() ? Long.MAX_VALUE : base + config.dedupRetentionMs();
         if (expiresAt > ctx.timerService().currentWatermark()) {
-            closedRequests.put(r.requestId, ClosedRequest.of(r, expiresAt - config.dedupRetentionMs(),
+            closedRequests.put(r.requestId, ClosedRequest.of(labels, expiresAt - config.dedupRetentionMs(),
                     config.dedupRetentionMs()));
             schedule(ctx, expiresAt, Agenda.DROP_TOMBSTONE, r.requestId);
         }
@@ -330,18 +362,17 @@ public class SessionJoinFunction extends KeyedCoProcessFunction<String, Impressi
         return false;
     }
 
-    /** Recomputes the served ranking's reward; {@code observed} feeds the online reward gauges. */
-    private void updateReward(OpenRequest r, boolean observed) {
-        RewardBreakdown b = servedReward.compute(r.scores, r.labels, r.positions, r.servedWeights);
-        r.rewardPost = b.post();
-        r.rewardPrior = b.prior();
-        r.rewardFormat = b.format();
-        r.rewardTotal = b.total();
-        if (observed) {
-            servedPost.add(b.post());
-            servedPrior.add(b.prior());
-            servedTotal.add(b.total());
-        }
+    /** The served ranking's reward with the labels so far (R_prior and the format fraction were fixed at open). */
+    private RewardBreakdown reward(RequestLabels labels) {
+        return servedReward.evaluate(labels.ranking(), labels.tasks(), labels.cells(), labels.values(), labels.count());
+    }
+
+    /** Feeds the online reward gauges after a joined feedback event. */
+    private void observeServedReward(RequestLabels labels) {
+        RewardBreakdown b = reward(labels);
+        servedPost.add(b.post());
+        servedPrior.add(b.prior());
+        servedTotal.add(b.total());
     }
 
     private void schedule(Context ctx, long time, byte kind, String id) throws Exception {

@@ -1,8 +1,9 @@
 package io.grade.jobs.session;
 
 /**
- * A user's current session: a run of requests whose event-time gaps stay below sessionGap. A Flink
- * POJO kept in keyed state and cleared by a timer sessionGap after the last request.
+ * A user's current session: a run of requests whose event-time gaps stay below sessionGap. Kept in
+ * keyed state (written with {@link SessionStateSerializer}) and cleared by a timer sessionGap after
+ * the last request.
  */
 public class SessionState {
 

@@ -45,6 +45,62 @@ class ServedRewardTest {
     }
 
     @Test
+    void shouldGiveTheSameRewardFromTheFixedPartsAndSparseLabelsAsTheFullComputation() {
+        java.util.Random rnd = new java.util.Random(7);
+        // A format constraint that some weights meet and some do not, so the tau gate matters.
+        RewardConfig config = RewardConfig.defaults(4).withFormat(io.grade.model.reward.FormatConstraints.of(
+                new int[][] {{0, 1}}, new double[] {0.05, 0, 0, 0}, new double[] {1, 1, 1, 0.6}));
+        for (FusionKind fusion : FusionKind.values()) {
+            ServedReward reward = new ServedReward(config, fusion, new double[] {1e-6, 1e-6, 1e-6, 1e-6});
+            for (int request = 0; request < 200; request++) {
+                int items = 3 + rnd.nextInt(40); // some below K = 10
+                float[] scores = new float[items * 4];
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = rnd.nextFloat() * (1 + i % 4 * 10);
+                }
+                int[] positions = new int[items];
+                for (int j = 0; j < items; j++) {
+                    positions[j] = rnd.nextInt(3) == 0 ? -1 : (j * 7919) % 97;
+                }
+                double[] w = new double[4];
+                double sum = 0;
+                for (int t = 0; t < 4; t++) {
+                    w[t] = rnd.nextDouble();
+                    sum += w[t];
+                }
+                for (int t = 0; t < 4; t++) {
+                    w[t] /= sum;
+                }
+                ServedRanking ranking = reward.rank(scores, positions, w);
+                double[] dense = new double[items * 4];
+                int[] cells = new int[dense.length];
+                double[] values = new double[dense.length];
+                int count = 0;
+                int events = rnd.nextInt(12);
+                for (int e = 0; e <= events; e++) {
+                    RewardBreakdown expected = reward.compute(scores, dense, positions, w);
+                    RewardBreakdown actual = reward.evaluate(ranking, 4, cells, values, count);
+                    assertThat(actual).as("fusion %s request %d after %d events", fusion, request, e).isEqualTo(expected);
+                    int cell = rnd.nextInt(dense.length);
+                    double v = cell % 4 < 2 ? 1 : rnd.nextDouble() * 100;
+                    dense[cell] += v;
+                    int at = -1;
+                    for (int i = 0; i < count; i++) {
+                        if (cells[i] == cell) {
+                            at = i;
+                        }
+                    }
+                    if (at < 0) {
+                        at = count++;
+                        cells[at] = cell;
+                    }
+                    values[at] += v;
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldKeepARollingMeanOfTheLastValues() {
         RollingMean m = new RollingMean(3);
         assertThat(m.mean()).isZero();

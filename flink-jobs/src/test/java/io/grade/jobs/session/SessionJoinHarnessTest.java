@@ -171,6 +171,30 @@ class SessionJoinHarnessTest {
     }
 
     @Test
+    void shouldExpireEachBufferedFeedbackEventAtItsOwnOrphanWait() throws Exception {
+        // One request's buffer: f2 expires first although it came second, f3 last.
+        feedbackAt(feedback("f1", "u1", "r9", "i0", 3_000, CTR, 1));
+        feedbackAt(feedback("f2", "u1", "r9", "i1", 2_000, CTR, 1));
+        feedbackAt(feedback("f3", "u1", "r9", "i2", 4_000, CTR, 1));
+        watermark(2_000 + ORPHAN_WAIT_MS - 1);
+        assertThat(side(SessionJoinFunction.ORPHANS)).isEmpty();
+        watermark(2_000 + ORPHAN_WAIT_MS);
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
+        watermark(3_000 + ORPHAN_WAIT_MS);
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2", "f1");
+        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.watermark)
+                .containsExactly(2_000 + ORPHAN_WAIT_MS, 3_000 + ORPHAN_WAIT_MS);
+        // The impression still joins what waits.
+        impressionAt(impression("u1", "r9", 3_500, 3));
+        watermark(3_500 + WINDOW_MS);
+        assertThat(labelled()).hasSize(1);
+        assertThat(labelled().get(0).label(2, CTR)).isEqualTo(1.0);
+        assertThat(labelled().get(0).label(0, CTR)).isZero();
+        assertNoLeaks(4_000);
+        assertThat(side(SessionJoinFunction.ORPHANS)).hasSize(2);
+    }
+
+    @Test
     void shouldSendFeedbackAfterTheWindowToLateOutput() throws Exception {
         impressionAt(impression("u1", "r1", 1_000, 3));
         // Request still open, but the click is after the ctr window.
@@ -262,6 +286,26 @@ class SessionJoinHarnessTest {
         assertThat(byId.get("r3").sessionRequests).isEqualTo(1);
         assertThat(byId.get("r3").sessionStart).isEqualTo(later);
         assertNoLeaks(later);
+    }
+
+    @Test
+    void shouldKeepASessionWhoseFirstEndTimerFiresBeforeItsLastRequestsGap() throws Exception {
+        // One END_SESSION timer per session: it is due at r1 + gap, and moves to r2 + gap.
+        impressionAt(impression("u1", "r1", 1_000, 3));
+        impressionAt(impression("u1", "r2", 1_000 + SESSION_GAP_MS / 2, 3));
+        watermark(1_000 + SESSION_GAP_MS);
+        long t3 = 1_000 + SESSION_GAP_MS + SESSION_GAP_MS / 4;
+        impressionAt(impression("u1", "r3", t3, 3));
+        watermark(1_000 + SESSION_GAP_MS / 2 + SESSION_GAP_MS - 1);
+        impressionAt(impression("u1", "r4", t3 + 1, 3));
+        watermark(t3 + WINDOW_MS);
+
+        Map<String, LabelledRequest> byId = new HashMap<>();
+        labelled().forEach(r -> byId.put(r.requestId, r));
+        assertThat(byId.get("r3").sessionPosition).as("same session as r1 and r2").isEqualTo(2);
+        assertThat(byId.get("r4").sessionPosition).isEqualTo(3);
+        assertThat(byId.get("r4").sessionStart).isEqualTo(1_000);
+        assertNoLeaks(t3 + 1);
     }
 
     @Test

@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grade.jobs.Fixtures;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.events.FeedbackEvent;
+import io.grade.jobs.events.ImpressionEvent;
+import io.grade.jobs.reward.ServedReward;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +20,11 @@ import org.junit.jupiter.api.Test;
 class SessionRulesTest {
 
     private final GradeConfig config = Fixtures.testConfig();
+
+    private RequestLabels labels(ImpressionEvent e) {
+        ServedReward reward = new ServedReward(config.rewardConfig(), config.fusion(), config.betas());
+        return RequestLabels.open(e, reward.rank(e.scores, e.positions, e.servedWeights), config.tasks());
+    }
 
     @Test
     void shouldCountRequestsOfASessionAndResetAfterTheGap() {
@@ -39,8 +46,9 @@ class SessionRulesTest {
 
     @Test
     void shouldFoldFeedbackIntoLabels() {
-        OpenRequest r = OpenRequest.open(impression("u", "r", 0, 3), SessionState.next(null, 0, 100), config);
-        assertThat(r.closeTime).isEqualTo(WINDOW_MS);
+        assertThat(OpenRequest.open(impression("u", "r", 0, 3), SessionState.next(null, 0, 100), config).closeTime)
+                .isEqualTo(WINDOW_MS);
+        RequestLabels r = labels(impression("u", "r", 0, 3));
         assertThat(r.apply(feedback("a", "u", "r", "i1", 10, CTR, 1), config)).isEqualTo(FeedbackOutcome.JOINED);
         assertThat(r.apply(feedback("b", "u", "r", "i1", 20, CTR, 1), config)).isEqualTo(FeedbackOutcome.JOINED);
         assertThat(r.label(1, CTR)).as("binary task keeps the max").isEqualTo(1.0);
@@ -51,13 +59,18 @@ class SessionRulesTest {
         assertThat(r.apply(feedback("e", "u", "r", "zz", 30, CVR, 1), config)).isEqualTo(FeedbackOutcome.UNKNOWN_ITEM);
         assertThat(r.apply(feedback("f", "u", "r", "i0", WINDOW_MS, CVR, 1), config)).isEqualTo(FeedbackOutcome.LATE);
         assertThat(r.apply(feedback("f", "u", "r", "i0", WINDOW_MS, CVR, 1), config)).isEqualTo(FeedbackOutcome.DUPLICATE);
-        assertThat(r.joinedFeedback).isEqualTo(4);
+        assertThat(r.joinedFeedback()).isEqualTo(4);
         assertThat(r.label(0, CVR)).isZero();
+        double[] dense = r.denseLabels();
+        assertThat(dense).hasSize(3 * config.tasks());
+        assertThat(dense[1 * config.tasks() + CTR]).isEqualTo(1.0);
+        assertThat(dense[1 * config.tasks() + GPM]).isEqualTo(10.0);
+        assertThat(r.itemIds()).containsExactly("i0", "i1", "i2");
     }
 
     @Test
     void shouldRememberFeedbackIdsOfAClosedRequest() {
-        OpenRequest r = OpenRequest.open(impression("u", "r", 0, 2), SessionState.next(null, 0, 100), config);
+        RequestLabels r = labels(impression("u", "r", 0, 2));
         r.apply(feedback("a", "u", "r", "i1", 10, CTR, 1), config);
         ClosedRequest c = ClosedRequest.of(r, WINDOW_MS, 500);
         assertThat(c.expiresAt).isEqualTo(WINDOW_MS + 500);

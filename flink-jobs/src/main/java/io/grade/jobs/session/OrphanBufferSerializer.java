@@ -1,0 +1,79 @@
+package io.grade.jobs.session;
+
+import io.grade.jobs.events.FeedbackEvent;
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * Serializer of {@link OrphanBuffer} (state {@code orphan-feedback}): count, then every buffered
+ * feedback event's fields and its expiry. Rewritten on every buffered event, so no reflection.
+ */
+public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final OrphanBufferSerializer INSTANCE = new OrphanBufferSerializer();
+
+    @Override
+    public OrphanBuffer createInstance() {
+        return new OrphanBuffer();
+    }
+
+    @Override
+    public void serialize(OrphanBuffer b, DataOutputView out) throws IOException {
+        StateIo.writeVarInt(b.events.length, out);
+        for (int i = 0; i < b.events.length; i++) {
+            FeedbackEvent f = b.events[i];
+            StateIo.writeString(f.eventId, out);
+            StateIo.writeString(f.requestId, out);
+            StateIo.writeString(f.userId, out);
+            StateIo.writeString(f.itemId, out);
+            out.writeLong(f.eventTime);
+            StateIo.writeString(f.type, out);
+            out.writeInt(f.task);
+            out.writeDouble(f.value);
+            out.writeInt(f.sourcePartition);
+            out.writeLong(f.sourceOffset);
+            out.writeLong(b.expiries[i]);
+        }
+    }
+
+    @Override
+    public OrphanBuffer deserialize(DataInputView in) throws IOException {
+        OrphanBuffer b = new OrphanBuffer();
+        int n = StateIo.readVarInt(in);
+        b.events = new FeedbackEvent[n];
+        b.expiries = new long[n];
+        for (int i = 0; i < n; i++) {
+            FeedbackEvent f = new FeedbackEvent();
+            f.eventId = StateIo.readString(in);
+            f.requestId = StateIo.readString(in);
+            f.userId = StateIo.readString(in);
+            f.itemId = StateIo.readString(in);
+            f.eventTime = in.readLong();
+            f.type = StateIo.readString(in);
+            f.task = in.readInt();
+            f.value = in.readDouble();
+            f.sourcePartition = in.readInt();
+            f.sourceOffset = in.readLong();
+            b.events[i] = f;
+            b.expiries[i] = in.readLong();
+        }
+        return b;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<OrphanBuffer> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    /** Snapshot of the stateless serializer (restored by reflection: public, no-arg). */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<OrphanBuffer> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+}
