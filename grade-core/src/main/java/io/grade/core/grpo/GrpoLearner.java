@@ -70,9 +70,8 @@ public final class GrpoLearner {
     private double[] dLogp;
     private double[] dHead;
     private final double[] w;
-    private double[][] zScratch = new double[0][];
-    private double[][] scoreScratch = new double[0][];
-    private double[][] labelScratch = new double[0][];
+    /** The reward of the request being scored, re-prepared in place for the next one. */
+    private RequestReward preparedReward;
 
     /**
      * A learner starting from {@code initialPolicy} (copied), which is also the first reference
@@ -139,7 +138,8 @@ public final class GrpoLearner {
         double rewardSum = 0;
         for (int b = 0; b < requests; b++) {
             exploration.sample(oldHead, b, n, alphaHat, groups, rng, weights, b * width, stats, b * width);
-            RequestReward rr = prepareReward(batch.get(b));
+            RequestReward rr = batch.get(b).prepareReward(reward, preparedReward);
+            preparedReward = rr;
             for (int g = 0; g < groups; g++) {
                 System.arraycopy(weights, b * width + g * n, w, 0, n);
                 double r = rr.total(w);
@@ -272,35 +272,6 @@ public final class GrpoLearner {
         scheduleStep = state.scheduleStep();
         updateCount = state.updateCount();
         skippedUpdates = state.skippedUpdates();
-    }
-
-    private RequestReward prepareReward(TrainingRequest r) {
-        int items = r.items();
-        int n = r.tasks();
-        if (items >= zScratch.length) {
-            zScratch = java.util.Arrays.copyOf(zScratch, items + 1);
-            scoreScratch = java.util.Arrays.copyOf(scoreScratch, items + 1);
-            labelScratch = java.util.Arrays.copyOf(labelScratch, items + 1);
-        }
-        if (zScratch[items] == null) {
-            // the reward wants arrays of exactly items x tasks: one scratch set per list length
-            zScratch[items] = new double[items * n];
-            scoreScratch[items] = new double[items * n];
-            labelScratch[items] = new double[items * n];
-        }
-        double[] z = zScratch[items];
-        double[] s = scoreScratch[items];
-        double[] y = labelScratch[items];
-        r.copyZInto(z, 0);
-        for (int j = 0; j < items; j++) {
-            for (int k = 0; k < n; k++) {
-                s[j * n + k] = r.score(j, k);
-                y[j * n + k] = r.label(j, k);
-            }
-        }
-        // the prepared reward may keep a reference to z: it is used for this request only and
-        // dropped before the scratch is refilled
-        return reward.prepare(z, s, y, items, n);
     }
 
     private double[] head(ForwardPass pass) {
