@@ -53,6 +53,8 @@ public final class GrpoLearner {
     private final PolicyNetwork policy;
     private final PolicyNetwork reference;
     private final Adam adam;
+    /** Scratch: the parameters before the running update, for a rollback. */
+    private final INDArray policyBackup;
     private final RestorableUniformRandomProvider rng;
     private long scheduleStep;
     private long updateCount;
@@ -89,6 +91,7 @@ public final class GrpoLearner {
         this.schedule = config.schedule();
         this.policy = initialPolicy.copy();
         this.reference = initialPolicy.copy();
+        this.policyBackup = policy.layout().newBuffer();
         this.adam = new Adam(config.learningRate());
         this.rng = RANDOM_SOURCE.create(config.seed());
         this.w = new double[arch.tasks()];
@@ -152,8 +155,10 @@ public final class GrpoLearner {
         int homogeneous = GrpoObjective.computeAdvantages(rewards, requests, groups, config.minRewardStd(),
                 advantages);
 
-        PolicyParameters lastGood = policy.parameters();
-        Adam.State lastGoodAdam = adam.exportState();
+        // the state to return to if this update turns out non-finite: one copy of the flat
+        // parameter buffer and of the optimiser's flat moments
+        INDArray lastGood = policyBackup.assign(policy.parameterBuffer());
+        Adam.Snapshot lastGoodAdam = adam.snapshot();
         double lossSum = 0;
         double klSum = 0;
         double normSum = 0;
@@ -181,7 +186,7 @@ public final class GrpoLearner {
             if (!Double.isFinite(norm)) {
                 return rollback(lastGood, lastGoodAdam, requests, meanReward, homogeneous, alphaHat);
             }
-            adam.step(policy.parameterArrays(), grads);
+            adam.step(policy.parameterBuffer(), policy.layout(), grads);
             lossSum += value.loss();
             klSum += value.kl();
             normSum += norm;
@@ -193,7 +198,7 @@ public final class GrpoLearner {
         updateCount++;
         scheduleStep++;
         if (updateCount % config.refSyncEvery() == 0) {
-            reference.setParameters(policy.parameters());
+            reference.copyParametersFrom(policy);
         }
         int epochs = config.innerEpochs();
         return new UpdateResult(requests, meanReward, klSum / epochs,
@@ -280,20 +285,15 @@ public final class GrpoLearner {
     }
 
     private boolean parametersFinite() {
-        for (INDArray p : policy.parameterArrays().values()) {
-            // a NaN or an infinity makes the L1 norm non-finite; an overflowing sum of finite
-            // entries is rejected too, since such a policy is unusable anyway
-            if (!Double.isFinite(p.norm1Number().doubleValue())) {
-                return false;
-            }
-        }
-        return true;
+        // a NaN or an infinity makes the L1 norm non-finite; an overflowing sum of finite
+        // entries is rejected too, since such a policy is unusable anyway
+        return Double.isFinite(policy.parameterBuffer().norm1Number().doubleValue());
     }
 
-    private UpdateResult rollback(PolicyParameters lastGood, Adam.State lastGoodAdam, int requests, double meanReward,
+    private UpdateResult rollback(INDArray lastGood, Adam.Snapshot lastGoodAdam, int requests, double meanReward,
                                   int homogeneous, double alphaHat) {
-        policy.setParameters(lastGood);
-        adam.importState(lastGoodAdam, policy.parameterArrays());
+        policy.parameterBuffer().assign(lastGood);
+        adam.restore(lastGoodAdam, policy.parameterArrays());
         return skip(requests, meanReward, homogeneous, alphaHat);
     }
 
