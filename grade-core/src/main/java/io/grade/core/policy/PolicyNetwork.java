@@ -9,7 +9,11 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 import org.apache.commons.rng.simple.RandomSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -160,19 +164,21 @@ public final class PolicyNetwork {
             throw new IllegalArgumentException("x must be DOUBLE, got " + x.dataType());
         }
         long batch = x.rows();
-        INDArray gate = softmaxRows(x.mmul(gateW.transpose()).addiRowVector(gateB));
-        INDArray expertPre = x.mmul(expertWAll.transpose()).addiRowVector(expertBAll);
+        INDArray gatePre = matmul(x, gateW, false, true).addiRowVector(gateB);
+        INDArray gate = softmaxRows(gatePre);
+        INDArray expertPre = matmul(x, expertWAll, false, true).addiRowVector(expertBAll);
         INDArray expertOut = Transforms.relu(expertPre, true);
         // m_b = sum_e g_be h_be: (B, E, H) * (B, E, 1) summed over experts
         INDArray mixture = expertOut.reshape('c', batch, arch.experts(), arch.hidden())
                 .mul(gate.reshape('c', batch, arch.experts(), 1)).sum(1);
-        INDArray towerPre = mixture.mmul(towerW.transpose()).addiRowVector(towerB);
+        INDArray towerPre = matmul(mixture, towerW, false, true).addiRowVector(towerB);
         INDArray towerOut = Transforms.relu(towerPre, true);
-        INDArray logits = towerOut.mmul(outW.transpose()).addiRowVector(outB);
+        INDArray logits = matmul(towerOut, outW, false, true).addiRowVector(outB);
         INDArray softmax = softmaxRows(logits);
         double eps = arch.epsilonFloor();
         INDArray pi = softmax.mul(1.0 - arch.tasks() * eps).addi(eps);
-        return new ForwardPass(x, expertPre, expertOut, gate, mixture, towerPre, towerOut, logits, softmax, pi);
+        return new ForwardPass(x, expertPre, expertOut, gatePre, gate, mixture, towerPre, towerOut, logits, softmax,
+                pi);
     }
 
     /** Convenience: pi for one feature vector. */
@@ -184,7 +190,7 @@ public final class PolicyNetwork {
     public Gradients backward(ForwardPass fp, INDArray dLossDPi) {
         checkUpstream(fp, dLossDPi, "dLossDPi");
         INDArray dS = dLossDPi.mul(1.0 - arch.tasks() * arch.epsilonFloor());
-        return backwardLogits(fp, softmaxBackward(fp.softmax, dS));
+        return backwardLogits(fp, softmaxBackward(fp.logits, dS));
     }
 
     /**
@@ -197,13 +203,12 @@ public final class PolicyNetwork {
         // every entry of the buffer is written below: the matmuls and sums fill their views completely
         INDArray g = Nd4j.createUninitialized(DataType.DOUBLE, layout.length());
 
-        dLogits.transpose().mmul(fp.towerOut, layout.view(g, PolicyArchitecture.OUT_W));
+        matmulInto(dLogits, fp.towerOut, true, false, layout.view(g, PolicyArchitecture.OUT_W));
         dLogits.sum(layout.view(g, PolicyArchitecture.OUT_B), 0);
-        INDArray dTowerOut = dLogits.mmul(outW);
-        INDArray dTowerPre = dTowerOut.muli(positive(fp.towerPre));
-        dTowerPre.transpose().mmul(fp.mixture, layout.view(g, PolicyArchitecture.TOWER_W));
+        INDArray dTowerPre = reluBackward(fp.towerPre, matmul(dLogits, outW, false, false));
+        matmulInto(dTowerPre, fp.mixture, true, false, layout.view(g, PolicyArchitecture.TOWER_W));
         dTowerPre.sum(layout.view(g, PolicyArchitecture.TOWER_B), 0);
-        INDArray dMixture = dTowerPre.mmul(towerW);
+        INDArray dMixture = matmul(dTowerPre, towerW, false, false);
 
         long batch = fp.x.rows();
         int experts = arch.experts();
@@ -211,12 +216,12 @@ public final class PolicyNetwork {
         INDArray dMixture3 = dMixture.reshape('c', batch, 1, hidden);
         // dL/dg_be = <dL/dm_b, h_be>;  dL/dh_be = g_be dL/dm_b
         INDArray dGate = fp.expertOut.reshape('c', batch, experts, hidden).mul(dMixture3).sum(2);
-        INDArray dExpertPre = fp.gate.reshape('c', batch, experts, 1).mul(dMixture3)
-                .reshape('c', batch, (long) experts * hidden).muli(positive(fp.expertPre));
-        dExpertPre.transpose().mmul(fp.x, layout.stackedExpertWeights(g));
+        INDArray dExpertPre = reluBackward(fp.expertPre, fp.gate.reshape('c', batch, experts, 1).mul(dMixture3)
+                .reshape('c', batch, (long) experts * hidden));
+        matmulInto(dExpertPre, fp.x, true, false, layout.stackedExpertWeights(g));
         dExpertPre.sum(layout.stackedExpertBiases(g), 0);
-        INDArray dGatePre = softmaxBackward(fp.gate, dGate);
-        dGatePre.transpose().mmul(fp.x, layout.view(g, PolicyArchitecture.GATE_W));
+        INDArray dGatePre = softmaxBackward(fp.gatePre, dGate);
+        matmulInto(dGatePre, fp.x, true, false, layout.view(g, PolicyArchitecture.GATE_W));
         dGatePre.sum(layout.view(g, PolicyArchitecture.GATE_B), 0);
         return new Gradients(g, layout);
     }
@@ -238,15 +243,37 @@ public final class PolicyNetwork {
         return out;
     }
 
-    /** Given s = softmax(a) row-wise and dL/ds, returns dL/da = s * (dL/ds - rowsum(dL/ds * s)). */
-    static INDArray softmaxBackward(INDArray s, INDArray dS) {
-        INDArray dot = dS.mul(s).sum(true, 1);
-        return dS.subColumnVector(dot).muli(s);
+    /**
+     * Given the softmax input a (row-wise) and dL/ds for s = softmax(a), returns
+     * dL/da = s * (dL/ds - rowsum(dL/ds * s)), by libnd4j's fused op (one op instead of four).
+     */
+    static INDArray softmaxBackward(INDArray a, INDArray dS) {
+        INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, a.shape());
+        Nd4j.exec(new SoftmaxBp(a, dS, out, 1));
+        return out;
     }
 
-    /** 1 where a > 0, else 0 (ReLU derivative; 0 at exactly 0). */
-    private static INDArray positive(INDArray a) {
-        return a.gt(0.0).castTo(DataType.DOUBLE);
+    /** dL/da = dL/dout where a > 0, else 0 (ReLU derivative; 0 at exactly 0), in one op; overwrites {@code dOut}. */
+    private static INDArray reluBackward(INDArray a, INDArray dOut) {
+        Nd4j.exec(new RectifiedLinearDerivative(a, dOut, dOut));
+        return dOut;
+    }
+
+    /**
+     * a (or a^T) times b (or b^T) into a new row-major array, by the matmul op directly: INDArray.mmul
+     * computes into a column-major temporary and copies it over, one op more per product.
+     */
+    private static INDArray matmul(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        long rows = transposeA ? a.columns() : a.rows();
+        long cols = transposeB ? b.rows() : b.columns();
+        INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, rows, cols);
+        return matmulInto(a, b, transposeA, transposeB, out);
+    }
+
+    /** As {@link #matmul}, into {@code out} (e.g. a view of a gradient buffer). */
+    private static INDArray matmulInto(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+        Nd4j.exec(new Mmul(a, b, out, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
+        return out;
     }
 
     private static long[] toLong(int[] shape) {
