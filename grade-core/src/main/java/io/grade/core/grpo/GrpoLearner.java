@@ -281,7 +281,9 @@ public final class GrpoLearner {
 
     private double[] head(ForwardPass pass) {
         INDArray a = exploration.head() == Exploration.Head.PI ? pass.pi() : pass.logits();
-        return a.dup('c').data().asDouble();
+        // the heads are fresh, dense row-major arrays: read their buffer without a copy op first
+        boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+        return (dense ? a : a.dup('c')).data().asDouble();
     }
 
     private boolean parametersFinite() {

@@ -27,6 +27,9 @@ public final class RequestReward {
     private final double[] zByTask;
     private final double[] postGains;
     private final double[] priorGains;
+    /** Whether item j has any non-zero post (prior) gain: an all-zero row adds exactly nothing to a DCG. */
+    private final boolean[] postRowNonZero;
+    private final boolean[] priorRowNonZero;
     private final double[] idealPost;
     private final double[] idealPrior;
     private final double[] fused;
@@ -70,6 +73,8 @@ public final class RequestReward {
         this.zByTask = new double[capacity * tasks];
         this.postGains = new double[capacity * tasks];
         this.priorGains = new double[capacity * tasks];
+        this.postRowNonZero = new boolean[capacity];
+        this.priorRowNonZero = new boolean[capacity];
         this.idealPost = new double[tasks];
         this.idealPrior = new double[tasks];
         this.fused = new double[capacity];
@@ -101,6 +106,8 @@ public final class RequestReward {
         this.visitValid = false;
         System.arraycopy(labels, 0, postGains, 0, items * tasks);
         Fusion.minMaxColumns(scores, items, tasks, priorGains);
+        markNonZeroRows(postGains, postRowNonZero);
+        markNonZeroRows(priorGains, priorRowNonZero);
         this.postNorm = idealDcgs(postGains, idealPost);
         this.priorNorm = idealDcgs(priorGains, idealPrior);
     }
@@ -136,8 +143,8 @@ public final class RequestReward {
     /** R_total of the ranking by the fused score f(w); allocates nothing (the learner's hot path). */
     public double total(double[] w) {
         rank(w);
-        double post = normalisedNdcg(postGains, idealPost, postNorm);
-        double prior = normalisedNdcg(priorGains, idealPrior, priorNorm);
+        double post = normalisedNdcg(postGains, postRowNonZero, idealPost, postNorm);
+        double prior = normalisedNdcg(priorGains, priorRowNonZero, idealPrior, priorNorm);
         double base = lambdaPost * post + lambdaPrior * prior;
         double f = base >= tau ? format.satisfiedFraction(w) : 0.0;
         return base + lambdaFormat * f;
@@ -146,14 +153,14 @@ public final class RequestReward {
     /** R_post only (the offline evaluation metric). */
     public double post(double[] w) {
         rank(w);
-        return normalisedNdcg(postGains, idealPost, postNorm);
+        return normalisedNdcg(postGains, postRowNonZero, idealPost, postNorm);
     }
 
     /** Every part of the composite reward of the ranking by f(w). */
     public RewardBreakdown evaluate(double[] w) {
         rank(w);
-        return combine(w, normalisedNdcg(postGains, idealPost, postNorm),
-                normalisedNdcg(priorGains, idealPrior, priorNorm));
+        return combine(w, normalisedNdcg(postGains, postRowNonZero, idealPost, postNorm),
+                normalisedNdcg(priorGains, priorRowNonZero, idealPrior, priorNorm));
     }
 
     /**
@@ -165,8 +172,8 @@ public final class RequestReward {
             throw new IllegalArgumentException("ranking must list at least K = " + k + " items");
         }
         System.arraycopy(ranking, 0, order, 0, Math.min(ranking.length, items));
-        return combine(w, normalisedNdcg(postGains, idealPost, postNorm),
-                normalisedNdcg(priorGains, idealPrior, priorNorm));
+        return combine(w, normalisedNdcg(postGains, postRowNonZero, idealPost, postNorm),
+                normalisedNdcg(priorGains, priorRowNonZero, idealPrior, priorNorm));
     }
 
     private RewardBreakdown combine(double[] w, double post, double prior) {
@@ -221,9 +228,11 @@ public final class RequestReward {
      *
      * <p>One pass over the K ranked items accumulates every task's DCG (an item's gains are
      * adjacent in memory); each task's sum still runs over the positions in order, so the result
-     * is bit-identical to summing the tasks one after another.
+     * is bit-identical to summing the tasks one after another. Items whose gains are all zero are
+     * skipped: adding +0 or -0 to a sum that starts at +0 changes nothing (feedback labels are
+     * mostly zero, so this skips most of the ranked items for R_post).
      */
-    private double normalisedNdcg(double[] gains, double[] ideal, double norm) {
+    private double normalisedNdcg(double[] gains, boolean[] rowNonZero, double[] ideal, double norm) {
         if (norm <= 0) {
             return 0.0;
         }
@@ -231,7 +240,11 @@ public final class RequestReward {
             dcg[t] = 0;
         }
         for (int i = 0; i < k; i++) {
-            int row = order[i] * tasks;
+            int item = order[i];
+            if (!rowNonZero[item]) {
+                continue;
+            }
+            int row = item * tasks;
             double d = discount[i];
             for (int t = 0; t < tasks; t++) {
                 dcg[t] += gains[row + t] * d;
@@ -245,6 +258,17 @@ public final class RequestReward {
             sum += importance[t] * dcg[t] / ideal[t];
         }
         return sum / norm;
+    }
+
+    private void markNonZeroRows(double[] gains, boolean[] out) {
+        for (int j = 0; j < items; j++) {
+            boolean any = false;
+            for (int t = 0; t < tasks; t++) {
+                // NaN counts as non-zero, so it still reaches the sum
+                any |= gains[j * tasks + t] != 0;
+            }
+            out[j] = any;
+        }
     }
 
     /** Fills ideal DCG per task; returns the sum of c_k over tasks with a positive gain. */
