@@ -17,6 +17,12 @@ import java.util.Objects;
 import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.core.RandomProviderDefaultState;
 import org.apache.commons.rng.simple.RandomSource;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -44,6 +50,21 @@ public final class GrpoLearner {
 
     /** The generator algorithm; its state is saved as plain bytes in checkpoints. */
     static final RandomSource RANDOM_SOURCE = RandomSource.XO_SHI_RO_256_PP;
+
+    /** Id of the per-thread ND4J workspace that holds one update's temporary arrays. */
+    static final String UPDATE_WORKSPACE_ID = "grade-grpo-update";
+    /**
+     * Sized by the first update (learning policy FIRST_LOOP), grown if a later one needs more,
+     * and reset to its start when an update ends.
+     */
+    private static final WorkspaceConfiguration UPDATE_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     private final GrpoConfig config;
     private final CompositeReward reward;
@@ -113,6 +134,16 @@ public final class GrpoLearner {
         if (batch == null || batch.isEmpty()) {
             throw new IllegalArgumentException("batch must contain at least one request");
         }
+        // every ND4J array of an update is temporary (the parameters, the optimiser state and the
+        // rollback copy live outside): allocate them from one workspace that is reset when the
+        // update ends, instead of one native allocation and deallocator registration each
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(UPDATE_WORKSPACE,
+                UPDATE_WORKSPACE_ID)) {
+            return updateInWorkspace(batch);
+        }
+    }
+
+    private UpdateResult updateInWorkspace(List<TrainingRequest> batch) {
         int requests = batch.size();
         int n = arch.tasks();
         int d = arch.featureDim();

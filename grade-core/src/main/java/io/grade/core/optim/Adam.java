@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
@@ -102,9 +103,9 @@ public final class Adam {
             String name = e.getKey();
             INDArray p = e.getValue();
             INDArray g = grads.get(name);
-            INDArray m = firstMoments.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
-            INDArray v = secondMoments.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
-            INDArray update = updates.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
+            INDArray m = firstMoments.computeIfAbsent(name, k -> persistentZeros(p.shape()));
+            INDArray v = secondMoments.computeIfAbsent(name, k -> persistentZeros(p.shape()));
+            INDArray update = updates.computeIfAbsent(name, k -> persistentZeros(p.shape()));
             // the op's iteration is 0-based: it raises the betas to (iteration + 1)
             Nd4j.exec(new AdamUpdater(g, v, m, update, v, m, learningRate, beta1, beta2, epsHat, (int) (step - 1)));
             p.subi(update);
@@ -150,8 +151,8 @@ public final class Adam {
                         + layout.names());
             }
         }
-        INDArray m = layout.newBuffer();
-        INDArray v = layout.newBuffer();
+        INDArray m = persistentZeros(layout.length());
+        INDArray v = persistentZeros(layout.length());
         Map<String, INDArray> mViews = layout.views(m);
         Map<String, INDArray> vViews = layout.views(v);
         for (String name : layout.names()) {
@@ -168,14 +169,15 @@ public final class Adam {
         updates.clear();
         firstFlat = m;
         secondFlat = v;
-        updateFlat = layout.newBuffer();
+        updateFlat = persistentZeros(layout.length());
         flatLayout = layout;
     }
 
     /**
      * A copy of the whole state for an immediate {@link #restore} (e.g. undoing an update that
-     * turned out non-finite): three array copies when the moments are flat. Not a checkpoint
-     * format; use {@link #exportState()} for that.
+     * turned out non-finite): two array copies when the moments are flat, made in the caller's
+     * current ND4J memory scope (so inside the learner's per-update workspace they are cheap and
+     * must not be kept beyond it). Not a checkpoint format; use {@link #exportState()} for that.
      */
     public Snapshot snapshot() {
         if (flatLayout != null) {
@@ -274,7 +276,19 @@ public final class Adam {
             throw new IllegalArgumentException("moment " + name + " has " + values.length + " values, parameter has "
                     + like.length());
         }
-        return Nd4j.create(values.clone(), like.shape(), 'c');
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.create(values.clone(), like.shape(), 'c');
+        }
+    }
+
+    /**
+     * Zeros for state that outlives the current call: allocated outside any ND4J workspace the
+     * caller may have open (the learner runs each update in one, which is reset afterwards).
+     */
+    private static INDArray persistentZeros(long... shape) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.zeros(DataType.DOUBLE, shape);
+        }
     }
 
     private static void requirePositive(double v, String name) {
