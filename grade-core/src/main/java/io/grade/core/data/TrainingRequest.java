@@ -1,6 +1,8 @@
 package io.grade.core.data;
 
 import io.grade.model.fusion.Fusion;
+import io.grade.model.reward.CompositeReward;
+import io.grade.model.reward.RequestReward;
 import io.grade.schemas.FusionKind;
 import java.util.Arrays;
 
@@ -127,6 +129,15 @@ public final class TrainingRequest {
     /** Copies z into {@code dst} starting at {@code offset}. */
     public void copyZInto(double[] dst, int offset) {
         System.arraycopy(z, 0, dst, offset, z.length);
+    }
+
+    /**
+     * The composite reward of this request, prepared from its own z, scores and labels without
+     * copying them first ({@link CompositeReward#prepareInto} only reads them); re-prepares
+     * {@code reuse} in place when it fits (see there), so a learner allocates nothing per request.
+     */
+    public RequestReward prepareReward(CompositeReward reward, RequestReward reuse) {
+        return reward.prepareInto(reuse, z, scores, labels, items, tasks);
     }
 
     /** True when some item has a positive label for some task. */

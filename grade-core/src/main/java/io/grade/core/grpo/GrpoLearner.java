@@ -17,6 +17,12 @@ import java.util.Objects;
 import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.core.RandomProviderDefaultState;
 import org.apache.commons.rng.simple.RandomSource;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -45,6 +51,21 @@ public final class GrpoLearner {
     /** The generator algorithm; its state is saved as plain bytes in checkpoints. */
     static final RandomSource RANDOM_SOURCE = RandomSource.XO_SHI_RO_256_PP;
 
+    /** Id of the per-thread ND4J workspace that holds one update's temporary arrays. */
+    static final String UPDATE_WORKSPACE_ID = "grade-grpo-update";
+    /**
+     * Sized by the first update (learning policy FIRST_LOOP), grown if a later one needs more,
+     * and reset to its start when an update ends.
+     */
+    private static final WorkspaceConfiguration UPDATE_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
     private final GrpoConfig config;
     private final CompositeReward reward;
     private final Exploration exploration;
@@ -53,6 +74,8 @@ public final class GrpoLearner {
     private final PolicyNetwork policy;
     private final PolicyNetwork reference;
     private final Adam adam;
+    /** Scratch: the parameters before the running update, for a rollback. */
+    private final INDArray policyBackup;
     private final RestorableUniformRandomProvider rng;
     private long scheduleStep;
     private long updateCount;
@@ -70,9 +93,8 @@ public final class GrpoLearner {
     private double[] dLogp;
     private double[] dHead;
     private final double[] w;
-    private double[][] zScratch = new double[0][];
-    private double[][] scoreScratch = new double[0][];
-    private double[][] labelScratch = new double[0][];
+    /** The reward of the request being scored, re-prepared in place for the next one. */
+    private RequestReward preparedReward;
 
     /**
      * A learner starting from {@code initialPolicy} (copied), which is also the first reference
@@ -90,6 +112,7 @@ public final class GrpoLearner {
         this.schedule = config.schedule();
         this.policy = initialPolicy.copy();
         this.reference = initialPolicy.copy();
+        this.policyBackup = policy.layout().newBuffer();
         this.adam = new Adam(config.learningRate());
         this.rng = RANDOM_SOURCE.create(config.seed());
         this.w = new double[arch.tasks()];
@@ -111,6 +134,16 @@ public final class GrpoLearner {
         if (batch == null || batch.isEmpty()) {
             throw new IllegalArgumentException("batch must contain at least one request");
         }
+        // every ND4J array of an update is temporary (the parameters, the optimiser state and the
+        // rollback copy live outside): allocate them from one workspace that is reset when the
+        // update ends, instead of one native allocation and deallocator registration each
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(UPDATE_WORKSPACE,
+                UPDATE_WORKSPACE_ID)) {
+            return updateInWorkspace(batch);
+        }
+    }
+
+    private UpdateResult updateInWorkspace(List<TrainingRequest> batch) {
         int requests = batch.size();
         int n = arch.tasks();
         int d = arch.featureDim();
@@ -139,7 +172,8 @@ public final class GrpoLearner {
         double rewardSum = 0;
         for (int b = 0; b < requests; b++) {
             exploration.sample(oldHead, b, n, alphaHat, groups, rng, weights, b * width, stats, b * width);
-            RequestReward rr = prepareReward(batch.get(b));
+            RequestReward rr = batch.get(b).prepareReward(reward, preparedReward);
+            preparedReward = rr;
             for (int g = 0; g < groups; g++) {
                 System.arraycopy(weights, b * width + g * n, w, 0, n);
                 double r = rr.total(w);
@@ -152,8 +186,10 @@ public final class GrpoLearner {
         int homogeneous = GrpoObjective.computeAdvantages(rewards, requests, groups, config.minRewardStd(),
                 advantages);
 
-        PolicyParameters lastGood = policy.parameters();
-        Adam.State lastGoodAdam = adam.exportState();
+        // the state to return to if this update turns out non-finite: one copy of the flat
+        // parameter buffer and of the optimiser's flat moments
+        INDArray lastGood = policyBackup.assign(policy.parameterBuffer());
+        Adam.Snapshot lastGoodAdam = adam.snapshot();
         double lossSum = 0;
         double klSum = 0;
         double normSum = 0;
@@ -181,7 +217,7 @@ public final class GrpoLearner {
             if (!Double.isFinite(norm)) {
                 return rollback(lastGood, lastGoodAdam, requests, meanReward, homogeneous, alphaHat);
             }
-            adam.step(policy.parameterArrays(), grads);
+            adam.step(policy.parameterBuffer(), policy.layout(), grads);
             lossSum += value.loss();
             klSum += value.kl();
             normSum += norm;
@@ -193,7 +229,7 @@ public final class GrpoLearner {
         updateCount++;
         scheduleStep++;
         if (updateCount % config.refSyncEvery() == 0) {
-            reference.setParameters(policy.parameters());
+            reference.copyParametersFrom(policy);
         }
         int epochs = config.innerEpochs();
         return new UpdateResult(requests, meanReward, klSum / epochs,
@@ -274,55 +310,23 @@ public final class GrpoLearner {
         skippedUpdates = state.skippedUpdates();
     }
 
-    private RequestReward prepareReward(TrainingRequest r) {
-        int items = r.items();
-        int n = r.tasks();
-        if (items >= zScratch.length) {
-            zScratch = java.util.Arrays.copyOf(zScratch, items + 1);
-            scoreScratch = java.util.Arrays.copyOf(scoreScratch, items + 1);
-            labelScratch = java.util.Arrays.copyOf(labelScratch, items + 1);
-        }
-        if (zScratch[items] == null) {
-            // the reward wants arrays of exactly items x tasks: one scratch set per list length
-            zScratch[items] = new double[items * n];
-            scoreScratch[items] = new double[items * n];
-            labelScratch[items] = new double[items * n];
-        }
-        double[] z = zScratch[items];
-        double[] s = scoreScratch[items];
-        double[] y = labelScratch[items];
-        r.copyZInto(z, 0);
-        for (int j = 0; j < items; j++) {
-            for (int k = 0; k < n; k++) {
-                s[j * n + k] = r.score(j, k);
-                y[j * n + k] = r.label(j, k);
-            }
-        }
-        // the prepared reward may keep a reference to z: it is used for this request only and
-        // dropped before the scratch is refilled
-        return reward.prepare(z, s, y, items, n);
-    }
-
     private double[] head(ForwardPass pass) {
         INDArray a = exploration.head() == Exploration.Head.PI ? pass.pi() : pass.logits();
-        return a.dup('c').data().asDouble();
+        // the heads are fresh, dense row-major arrays: read their buffer without a copy op first
+        boolean dense = a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+        return (dense ? a : a.dup('c')).data().asDouble();
     }
 
     private boolean parametersFinite() {
-        for (INDArray p : policy.parameterArrays().values()) {
-            // a NaN or an infinity makes the L1 norm non-finite; an overflowing sum of finite
-            // entries is rejected too, since such a policy is unusable anyway
-            if (!Double.isFinite(p.norm1Number().doubleValue())) {
-                return false;
-            }
-        }
-        return true;
+        // a NaN or an infinity makes the L1 norm non-finite; an overflowing sum of finite
+        // entries is rejected too, since such a policy is unusable anyway
+        return Double.isFinite(policy.parameterBuffer().norm1Number().doubleValue());
     }
 
-    private UpdateResult rollback(PolicyParameters lastGood, Adam.State lastGoodAdam, int requests, double meanReward,
+    private UpdateResult rollback(INDArray lastGood, Adam.Snapshot lastGoodAdam, int requests, double meanReward,
                                   int homogeneous, double alphaHat) {
-        policy.setParameters(lastGood);
-        adam.importState(lastGoodAdam, policy.parameterArrays());
+        policy.parameterBuffer().assign(lastGood);
+        adam.restore(lastGoodAdam, policy.parameterArrays());
         return skip(requests, meanReward, homogeneous, alphaHat);
     }
 

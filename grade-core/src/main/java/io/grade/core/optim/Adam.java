@@ -1,12 +1,14 @@
 package io.grade.core.optim;
 
 import io.grade.core.policy.Gradients;
+import io.grade.core.policy.ParameterLayout;
 import io.grade.core.policy.Nd4jRuntime;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
@@ -36,6 +38,14 @@ public final class Adam {
     /** Per-tensor output buffer of the fused update op, reused across steps. */
     private final Map<String, INDArray> updates = new LinkedHashMap<>();
     private long step;
+    /**
+     * The layout the moments are stored flat in (then the maps above hold views of
+     * {@link #firstFlat} and {@link #secondFlat}), or null when they are separate arrays.
+     */
+    private ParameterLayout flatLayout;
+    private INDArray firstFlat;
+    private INDArray secondFlat;
+    private INDArray updateFlat;
 
     /** Adam with the default betas and epsilon. */
     public Adam(double learningRate) {
@@ -93,12 +103,115 @@ public final class Adam {
             String name = e.getKey();
             INDArray p = e.getValue();
             INDArray g = grads.get(name);
-            INDArray m = firstMoments.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
-            INDArray v = secondMoments.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
-            INDArray update = updates.computeIfAbsent(name, k -> Nd4j.zeros(DataType.DOUBLE, p.shape()));
+            INDArray m = firstMoments.computeIfAbsent(name, k -> persistentZeros(p.shape()));
+            INDArray v = secondMoments.computeIfAbsent(name, k -> persistentZeros(p.shape()));
+            INDArray update = updates.computeIfAbsent(name, k -> persistentZeros(p.shape()));
             // the op's iteration is 0-based: it raises the betas to (iteration + 1)
             Nd4j.exec(new AdamUpdater(g, v, m, update, v, m, learningRate, beta1, beta2, epsHat, (int) (step - 1)));
             p.subi(update);
+        }
+    }
+
+    /**
+     * The same Adam step as {@link #step(Map, Gradients)} on parameters stored in one flat buffer
+     * (e.g. {@code PolicyNetwork.parameterBuffer()}) with gradients in a buffer of the same layout:
+     * one fused native op for all tensors instead of two per tensor. Per entry the arithmetic is
+     * identical, so both paths give the same parameters; the moments are kept flat from then on
+     * (still exported and imported per tensor name).
+     *
+     * @throws IllegalArgumentException when the gradients are not flat with {@code layout} or not finite
+     */
+    public void step(INDArray flatParams, ParameterLayout layout, Gradients grads) {
+        layout.checkBuffer(flatParams);
+        if (grads.flat() == null || !layout.equals(grads.layout())) {
+            throw new IllegalArgumentException("gradients must be one flat buffer with the parameters' layout");
+        }
+        if (!grads.isFinite()) {
+            throw new IllegalArgumentException("non-finite gradient: the caller must skip this step");
+        }
+        useFlatMoments(layout);
+        step++;
+        double epsHat = epsilon * Math.sqrt(1 - Math.pow(beta2, step));
+        Nd4j.exec(new AdamUpdater(grads.flat(), secondFlat, firstFlat, updateFlat, secondFlat, firstFlat, learningRate,
+                beta1, beta2, epsHat, (int) (step - 1)));
+        flatParams.subi(updateFlat);
+    }
+
+    /**
+     * Moves the moments into flat buffers of {@code layout}, keeping their values (tensors without
+     * moments yet start at 0, as a lazily created moment would).
+     */
+    private void useFlatMoments(ParameterLayout layout) {
+        if (layout.equals(flatLayout)) {
+            return;
+        }
+        for (String name : firstMoments.keySet()) {
+            if (!layout.names().contains(name)) {
+                throw new IllegalArgumentException("optimiser has moments for " + name + ", not in the parameters "
+                        + layout.names());
+            }
+        }
+        INDArray m = persistentZeros(layout.length());
+        INDArray v = persistentZeros(layout.length());
+        Map<String, INDArray> mViews = layout.views(m);
+        Map<String, INDArray> vViews = layout.views(v);
+        for (String name : layout.names()) {
+            INDArray oldM = firstMoments.get(name);
+            if (oldM != null) {
+                mViews.get(name).assign(oldM);
+                vViews.get(name).assign(secondMoments.get(name));
+            }
+        }
+        firstMoments.clear();
+        firstMoments.putAll(mViews);
+        secondMoments.clear();
+        secondMoments.putAll(vViews);
+        updates.clear();
+        firstFlat = m;
+        secondFlat = v;
+        updateFlat = persistentZeros(layout.length());
+        flatLayout = layout;
+    }
+
+    /**
+     * A copy of the whole state for an immediate {@link #restore} (e.g. undoing an update that
+     * turned out non-finite): two array copies when the moments are flat, made in the caller's
+     * current ND4J memory scope (so inside the learner's per-update workspace they are cheap and
+     * must not be kept beyond it). Not a checkpoint format; use {@link #exportState()} for that.
+     */
+    public Snapshot snapshot() {
+        if (flatLayout != null) {
+            return new Snapshot(step, flatLayout, firstFlat.dup(), secondFlat.dup(), null);
+        }
+        return new Snapshot(step, null, null, null, exportState());
+    }
+
+    /** Returns to the state of {@code snapshot}; {@code params} as for {@link #importState}. */
+    public void restore(Snapshot snapshot, Map<String, INDArray> params) {
+        if (snapshot.layout == null) {
+            importState(snapshot.state, params);
+            return;
+        }
+        useFlatMoments(snapshot.layout);
+        firstFlat.assign(snapshot.first);
+        secondFlat.assign(snapshot.second);
+        step = snapshot.step;
+    }
+
+    /** An in-memory copy of the optimiser state, see {@link #snapshot()}. */
+    public static final class Snapshot {
+        private final long step;
+        private final ParameterLayout layout;
+        private final INDArray first;
+        private final INDArray second;
+        private final State state;
+
+        private Snapshot(long step, ParameterLayout layout, INDArray first, INDArray second, State state) {
+            this.step = step;
+            this.layout = layout;
+            this.first = first;
+            this.second = second;
+            this.state = state;
         }
     }
 
@@ -150,6 +263,11 @@ public final class Adam {
         secondMoments.clear();
         secondMoments.putAll(v);
         updates.clear();
+        // the moments are separate arrays again; a flat step re-flattens them
+        flatLayout = null;
+        firstFlat = null;
+        secondFlat = null;
+        updateFlat = null;
         step = state.step();
     }
 
@@ -158,7 +276,19 @@ public final class Adam {
             throw new IllegalArgumentException("moment " + name + " has " + values.length + " values, parameter has "
                     + like.length());
         }
-        return Nd4j.create(values.clone(), like.shape(), 'c');
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.create(values.clone(), like.shape(), 'c');
+        }
+    }
+
+    /**
+     * Zeros for state that outlives the current call: allocated outside any ND4J workspace the
+     * caller may have open (the learner runs each update in one, which is reset afterwards).
+     */
+    private static INDArray persistentZeros(long... shape) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.zeros(DataType.DOUBLE, shape);
+        }
     }
 
     private static void requirePositive(double v, String name) {

@@ -13,6 +13,8 @@ public final class ForwardPass {
     final INDArray expertPre;
     /** relu(expertPre), same layout. */
     final INDArray expertOut;
+    /** Gate pre-softmax activations, B x E. */
+    final INDArray gatePre;
     final INDArray gate;
     final INDArray mixture;
     final INDArray towerPre;
@@ -21,11 +23,12 @@ public final class ForwardPass {
     final INDArray softmax;
     final INDArray pi;
 
-    ForwardPass(INDArray x, INDArray expertPre, INDArray expertOut, INDArray gate, INDArray mixture,
+    ForwardPass(INDArray x, INDArray expertPre, INDArray expertOut, INDArray gatePre, INDArray gate, INDArray mixture,
                 INDArray towerPre, INDArray towerOut, INDArray logits, INDArray softmax, INDArray pi) {
         this.x = x;
         this.expertPre = expertPre;
         this.expertOut = expertOut;
+        this.gatePre = gatePre;
         this.gate = gate;
         this.mixture = mixture;
         this.towerPre = towerPre;

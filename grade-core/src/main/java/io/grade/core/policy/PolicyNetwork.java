@@ -3,17 +3,18 @@ package io.grade.core.policy;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.policy.PolicyParameters;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 import org.apache.commons.rng.simple.RandomSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -40,6 +41,9 @@ public final class PolicyNetwork {
     }
 
     private final PolicyArchitecture arch;
+    private final ParameterLayout layout;
+    /** Every parameter in one contiguous buffer (see {@link ParameterLayout}); the named tensors are views. */
+    private final INDArray flat;
     private final Map<String, INDArray> params;
     /** All experts' weights stacked (E*H x d); expert{e}.W is the row block e, a live view. */
     private final INDArray expertWAll;
@@ -64,27 +68,21 @@ public final class PolicyNetwork {
     /** A network holding a copy of {@code p}, which must have exactly the architecture's tensors and shapes. */
     public PolicyNetwork(PolicyArchitecture arch, PolicyParameters p) {
         this.arch = arch;
-        int hidden = arch.hidden();
         // experts are stored stacked so the forward and backward passes handle all of them with one
-        // matmul each (op overhead, not arithmetic, dominates at these sizes); the named tensors
-        // are row-block views, so the optimiser still sees one array per canonical name
-        expertWAll = Nd4j.zeros(DataType.DOUBLE, (long) arch.experts() * hidden, arch.featureDim());
-        expertBAll = Nd4j.zeros(DataType.DOUBLE, (long) arch.experts() * hidden);
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : arch.parameterShapes().entrySet()) {
-            m.put(e.getKey(), Nd4j.zeros(DataType.DOUBLE, toLong(e.getValue())));
-        }
-        for (int e = 0; e < arch.experts(); e++) {
-            m.put(PolicyArchitecture.expertWeight(e), expertBlock(expertWAll, e));
-            m.put(PolicyArchitecture.expertBias(e), expertBlock(expertBAll, e));
-        }
-        this.params = Collections.unmodifiableMap(m);
-        gateW = m.get(PolicyArchitecture.GATE_W);
-        gateB = m.get(PolicyArchitecture.GATE_B);
-        towerW = m.get(PolicyArchitecture.TOWER_W);
-        towerB = m.get(PolicyArchitecture.TOWER_B);
-        outW = m.get(PolicyArchitecture.OUT_W);
-        outB = m.get(PolicyArchitecture.OUT_B);
+        // matmul each, and every tensor lives in one flat buffer so the optimiser, clipping and
+        // finiteness checks are one op each (op overhead, not arithmetic, dominates at these sizes);
+        // the named tensors are views, so callers still see one array per canonical name
+        this.layout = new ParameterLayout(arch);
+        this.flat = layout.newBuffer();
+        this.params = layout.views(flat);
+        this.expertWAll = layout.stackedExpertWeights(flat);
+        this.expertBAll = layout.stackedExpertBiases(flat);
+        gateW = params.get(PolicyArchitecture.GATE_W);
+        gateB = params.get(PolicyArchitecture.GATE_B);
+        towerW = params.get(PolicyArchitecture.TOWER_W);
+        towerB = params.get(PolicyArchitecture.TOWER_B);
+        outW = params.get(PolicyArchitecture.OUT_W);
+        outB = params.get(PolicyArchitecture.OUT_B);
         setParameters(p);
     }
 
@@ -135,6 +133,27 @@ public final class PolicyNetwork {
         return params;
     }
 
+    /** Where each tensor lives in {@link #parameterBuffer()} (and in the buffer of {@link #backward}'s gradients). */
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Every parameter in one live, contiguous vector laid out by {@link #layout()}: updating it in
+     * place updates the network (and {@link #parameterArrays()}, which are views of it).
+     */
+    public INDArray parameterBuffer() {
+        return flat;
+    }
+
+    /** Overwrites the parameters with those of {@code other}, a network of the same architecture (one copy op). */
+    public void copyParametersFrom(PolicyNetwork other) {
+        if (!other.arch.equals(arch)) {
+            throw new IllegalArgumentException("architectures differ: " + other.arch + " vs " + arch);
+        }
+        flat.assign(other.flat);
+    }
+
     /** Forward pass for a batch {@code x} (B x d, DOUBLE); keeps what backward needs. */
     public ForwardPass forward(INDArray x) {
         if (x.rank() != 2 || x.columns() != arch.featureDim()) {
@@ -145,19 +164,21 @@ public final class PolicyNetwork {
             throw new IllegalArgumentException("x must be DOUBLE, got " + x.dataType());
         }
         long batch = x.rows();
-        INDArray gate = softmaxRows(x.mmul(gateW.transpose()).addiRowVector(gateB));
-        INDArray expertPre = x.mmul(expertWAll.transpose()).addiRowVector(expertBAll);
+        INDArray gatePre = matmul(x, gateW, false, true).addiRowVector(gateB);
+        INDArray gate = softmaxRows(gatePre);
+        INDArray expertPre = matmul(x, expertWAll, false, true).addiRowVector(expertBAll);
         INDArray expertOut = Transforms.relu(expertPre, true);
         // m_b = sum_e g_be h_be: (B, E, H) * (B, E, 1) summed over experts
         INDArray mixture = expertOut.reshape('c', batch, arch.experts(), arch.hidden())
                 .mul(gate.reshape('c', batch, arch.experts(), 1)).sum(1);
-        INDArray towerPre = mixture.mmul(towerW.transpose()).addiRowVector(towerB);
+        INDArray towerPre = matmul(mixture, towerW, false, true).addiRowVector(towerB);
         INDArray towerOut = Transforms.relu(towerPre, true);
-        INDArray logits = towerOut.mmul(outW.transpose()).addiRowVector(outB);
+        INDArray logits = matmul(towerOut, outW, false, true).addiRowVector(outB);
         INDArray softmax = softmaxRows(logits);
         double eps = arch.epsilonFloor();
         INDArray pi = softmax.mul(1.0 - arch.tasks() * eps).addi(eps);
-        return new ForwardPass(x, expertPre, expertOut, gate, mixture, towerPre, towerOut, logits, softmax, pi);
+        return new ForwardPass(x, expertPre, expertOut, gatePre, gate, mixture, towerPre, towerOut, logits, softmax,
+                pi);
     }
 
     /** Convenience: pi for one feature vector. */
@@ -169,22 +190,25 @@ public final class PolicyNetwork {
     public Gradients backward(ForwardPass fp, INDArray dLossDPi) {
         checkUpstream(fp, dLossDPi, "dLossDPi");
         INDArray dS = dLossDPi.mul(1.0 - arch.tasks() * arch.epsilonFloor());
-        return backwardLogits(fp, softmaxBackward(fp.softmax, dS));
+        return backwardLogits(fp, softmaxBackward(fp.logits, dS));
     }
 
-    /** Gradients of a loss for every parameter tensor, given dLoss/dlogits (B x n). */
+    /**
+     * Gradients of a loss for every parameter tensor, given dLoss/dlogits (B x n). They are written
+     * into one new buffer laid out by {@link #layout()} ({@link Gradients#flat()}).
+     */
     public Gradients backwardLogits(ForwardPass fp, INDArray dLossDLogits) {
         checkUpstream(fp, dLossDLogits, "dLossDLogits");
         INDArray dLogits = dLossDLogits;
-        Map<String, INDArray> g = new LinkedHashMap<>();
+        // every entry of the buffer is written below: the matmuls and sums fill their views completely
+        INDArray g = Nd4j.createUninitialized(DataType.DOUBLE, layout.length());
 
-        INDArray dOutW = dLogits.transpose().mmul(fp.towerOut);
-        INDArray dOutB = dLogits.sum(0);
-        INDArray dTowerOut = dLogits.mmul(outW);
-        INDArray dTowerPre = dTowerOut.muli(positive(fp.towerPre));
-        INDArray dTowerW = dTowerPre.transpose().mmul(fp.mixture);
-        INDArray dTowerB = dTowerPre.sum(0);
-        INDArray dMixture = dTowerPre.mmul(towerW);
+        matmulInto(dLogits, fp.towerOut, true, false, layout.view(g, PolicyArchitecture.OUT_W));
+        dLogits.sum(layout.view(g, PolicyArchitecture.OUT_B), 0);
+        INDArray dTowerPre = reluBackward(fp.towerPre, matmul(dLogits, outW, false, false));
+        matmulInto(dTowerPre, fp.mixture, true, false, layout.view(g, PolicyArchitecture.TOWER_W));
+        dTowerPre.sum(layout.view(g, PolicyArchitecture.TOWER_B), 0);
+        INDArray dMixture = matmul(dTowerPre, towerW, false, false);
 
         long batch = fp.x.rows();
         int experts = arch.experts();
@@ -192,22 +216,14 @@ public final class PolicyNetwork {
         INDArray dMixture3 = dMixture.reshape('c', batch, 1, hidden);
         // dL/dg_be = <dL/dm_b, h_be>;  dL/dh_be = g_be dL/dm_b
         INDArray dGate = fp.expertOut.reshape('c', batch, experts, hidden).mul(dMixture3).sum(2);
-        INDArray dExpertPre = fp.gate.reshape('c', batch, experts, 1).mul(dMixture3)
-                .reshape('c', batch, (long) experts * hidden).muli(positive(fp.expertPre));
-        INDArray dExpertW = dExpertPre.transpose().mmul(fp.x);
-        INDArray dExpertB = dExpertPre.sum(0);
-        for (int e = 0; e < experts; e++) {
-            g.put(PolicyArchitecture.expertWeight(e), expertBlock(dExpertW, e));
-            g.put(PolicyArchitecture.expertBias(e), expertBlock(dExpertB, e));
-        }
-        INDArray dGatePre = softmaxBackward(fp.gate, dGate);
-        g.put(PolicyArchitecture.GATE_W, dGatePre.transpose().mmul(fp.x));
-        g.put(PolicyArchitecture.GATE_B, dGatePre.sum(0));
-        g.put(PolicyArchitecture.TOWER_W, dTowerW);
-        g.put(PolicyArchitecture.TOWER_B, dTowerB);
-        g.put(PolicyArchitecture.OUT_W, dOutW);
-        g.put(PolicyArchitecture.OUT_B, dOutB);
-        return new Gradients(g);
+        INDArray dExpertPre = reluBackward(fp.expertPre, fp.gate.reshape('c', batch, experts, 1).mul(dMixture3)
+                .reshape('c', batch, (long) experts * hidden));
+        matmulInto(dExpertPre, fp.x, true, false, layout.stackedExpertWeights(g));
+        dExpertPre.sum(layout.stackedExpertBiases(g), 0);
+        INDArray dGatePre = softmaxBackward(fp.gatePre, dGate);
+        matmulInto(dGatePre, fp.x, true, false, layout.view(g, PolicyArchitecture.GATE_W));
+        dGatePre.sum(layout.view(g, PolicyArchitecture.GATE_B), 0);
+        return new Gradients(g, layout);
     }
 
     private void checkUpstream(ForwardPass fp, INDArray upstream, String what) {
@@ -227,24 +243,37 @@ public final class PolicyNetwork {
         return out;
     }
 
-    /** Given s = softmax(a) row-wise and dL/ds, returns dL/da = s * (dL/ds - rowsum(dL/ds * s)). */
-    static INDArray softmaxBackward(INDArray s, INDArray dS) {
-        INDArray dot = dS.mul(s).sum(true, 1);
-        return dS.subColumnVector(dot).muli(s);
+    /**
+     * Given the softmax input a (row-wise) and dL/ds for s = softmax(a), returns
+     * dL/da = s * (dL/ds - rowsum(dL/ds * s)), by libnd4j's fused op (one op instead of four).
+     */
+    static INDArray softmaxBackward(INDArray a, INDArray dS) {
+        INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, a.shape());
+        Nd4j.exec(new SoftmaxBp(a, dS, out, 1));
+        return out;
     }
 
-    /** 1 where a > 0, else 0 (ReLU derivative; 0 at exactly 0). */
-    private static INDArray positive(INDArray a) {
-        return a.gt(0.0).castTo(DataType.DOUBLE);
+    /** dL/da = dL/dout where a > 0, else 0 (ReLU derivative; 0 at exactly 0), in one op; overwrites {@code dOut}. */
+    private static INDArray reluBackward(INDArray a, INDArray dOut) {
+        Nd4j.exec(new RectifiedLinearDerivative(a, dOut, dOut));
+        return dOut;
     }
 
-    /** Row block e (rows e*H .. (e+1)*H - 1) of a stacked expert array, as a live view. */
-    private INDArray expertBlock(INDArray stacked, int e) {
-        long from = (long) e * arch.hidden();
-        long to = from + arch.hidden();
-        return stacked.rank() == 1
-                ? stacked.get(NDArrayIndex.interval(from, to))
-                : stacked.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    /**
+     * a (or a^T) times b (or b^T) into a new row-major array, by the matmul op directly: INDArray.mmul
+     * computes into a column-major temporary and copies it over, one op more per product.
+     */
+    private static INDArray matmul(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+        long rows = transposeA ? a.columns() : a.rows();
+        long cols = transposeB ? b.rows() : b.columns();
+        INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, rows, cols);
+        return matmulInto(a, b, transposeA, transposeB, out);
+    }
+
+    /** As {@link #matmul}, into {@code out} (e.g. a view of a gradient buffer). */
+    private static INDArray matmulInto(INDArray a, INDArray b, boolean transposeA, boolean transposeB, INDArray out) {
+        Nd4j.exec(new Mmul(a, b, out, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
+        return out;
     }
 
     private static long[] toLong(int[] shape) {

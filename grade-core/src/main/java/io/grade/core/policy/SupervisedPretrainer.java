@@ -86,7 +86,7 @@ public final class SupervisedPretrainer {
                 if (config.clipNorm() > 0) {
                     GradientClipping.clipGlobalNorm(g, config.clipNorm());
                 }
-                adam.step(net.parameterArrays(), g);
+                adam.step(net.parameterBuffer(), net.layout(), g);
                 sum += loss.loss();
                 batches++;
             }

@@ -55,4 +55,20 @@ class TrainingRequestTest {
         assertThatThrownBy(() -> new TrainingRequest(X, S, Y, S, 3, 2).gains(new double[] {1.0}))
                 .hasMessageContaining("taskImportance");
     }
+
+    @Test
+    void shouldPrepareTheSameRewardAsFromItsCopiesAndReuseTheInstance() {
+        io.grade.model.reward.CompositeReward reward =
+                new io.grade.model.reward.CompositeReward(io.grade.model.reward.RewardConfig.defaults(2));
+        TrainingRequest r = TrainingRequest.of(X, S, Y, 3, 2, FusionKind.LOG_LINEAR, new double[] {0.01, 0.01});
+        TrainingRequest other = TrainingRequest.of(X, new double[] {0.6, 0.5, 0.4, 0.3, 0.2, 0.1},
+                new double[] {0, 1, 0, 0, 1, 0}, 3, 2, FusionKind.LOG_LINEAR, new double[] {0.01, 0.01});
+        io.grade.model.reward.RequestReward first = other.prepareReward(reward, null);
+        io.grade.model.reward.RequestReward reused = r.prepareReward(reward, first);
+        assertThat(reused).isSameAs(first);
+        io.grade.model.reward.RequestReward fresh = reward.prepare(r.z(), r.scores(), r.labels(), 3, 2);
+        for (double[] w : new double[][] {{0.9, 0.1}, {0.1, 0.9}, {0.5, 0.5}}) {
+            assertThat(reused.evaluate(w)).isEqualTo(fresh.evaluate(w));
+        }
+    }
 }

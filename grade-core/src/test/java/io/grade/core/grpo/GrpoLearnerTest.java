@@ -69,6 +69,39 @@ class GrpoLearnerTest {
     }
 
     @Test
+    void shouldGiveTheSameUpdatesWhenTwoLearnersAlternateOnOneThread() {
+        // each update allocates its temporaries in one per-thread workspace that the next update
+        // reuses: state that outlives an update (parameters, reference, Adam moments) must not be
+        // in it, or the other learner's update would overwrite it
+        GrpoConfig configA = smallConfig(21).withRefSyncEvery(2);
+        GrpoConfig configB = smallConfig(22);
+        List<TrainingRequest> data = requests(16 * 5, 210);
+        GrpoLearner aloneA = new GrpoLearner(configA, REWARD, new PolicyNetwork(ARCH, 21L));
+        GrpoLearner aloneB = new GrpoLearner(configB, REWARD, new PolicyNetwork(ARCH, 22L));
+        List<UpdateResult> resultsA = new ArrayList<>();
+        List<UpdateResult> resultsB = new ArrayList<>();
+        for (int u = 0; u < 5; u++) {
+            resultsA.add(aloneA.update(batch(data, u, 16)));
+        }
+        for (int u = 0; u < 5; u++) {
+            resultsB.add(aloneB.update(batch(data, 4 - u, 16)));
+        }
+        GrpoLearner a = new GrpoLearner(configA, REWARD, new PolicyNetwork(ARCH, 21L));
+        GrpoLearner b = new GrpoLearner(configB, REWARD, new PolicyNetwork(ARCH, 22L));
+        for (int u = 0; u < 5; u++) {
+            assertThat(a.update(batch(data, u, 16))).isEqualTo(resultsA.get(u));
+            assertThat(b.update(batch(data, 4 - u, 16))).isEqualTo(resultsB.get(u));
+        }
+        assertThat(a.exportState().policy()).isEqualTo(aloneA.exportState().policy());
+        assertThat(a.exportState().reference()).isEqualTo(aloneA.exportState().reference());
+        assertThat(a.exportState().adam().firstMoments().get("out.W"))
+                .containsExactly(aloneA.exportState().adam().firstMoments().get("out.W"));
+        assertThat(b.exportState().policy()).isEqualTo(aloneB.exportState().policy());
+        assertThat(b.exportState().adam().secondMoments().get("tower.W"))
+                .containsExactly(aloneB.exportState().adam().secondMoments().get("tower.W"));
+    }
+
+    @Test
     void shouldSyncReferenceEveryRefSyncEveryUpdates() {
         GrpoLearner learner = new GrpoLearner(smallConfig(8).withRefSyncEvery(3), REWARD, new PolicyNetwork(ARCH, 8L));
         PolicyParameters initial = learner.referenceParameters();

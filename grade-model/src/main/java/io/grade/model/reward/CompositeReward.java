@@ -27,16 +27,31 @@ public final class CompositeReward {
      * @param labels feedback labels y (items x tasks), >= 0: the gains of R_post
      */
     public RequestReward prepare(double[] z, double[] scores, double[] labels, int items, int tasks) {
+        return prepareInto(null, z, scores, labels, items, tasks);
+    }
+
+    /**
+     * Like {@link #prepare}, but re-prepares {@code reuse} in place when it was made by a reward
+     * with this configuration and can hold {@code items} items; otherwise (or when it is null)
+     * returns a new instance. The returned reward is equal in every result to a freshly prepared
+     * one. The arrays are only read, never kept, so the caller may refill them afterwards; the
+     * previous request's reward in {@code reuse} is gone.
+     */
+    public RequestReward prepareInto(RequestReward reuse, double[] z, double[] scores, double[] labels, int items,
+                                     int tasks) {
         if (tasks != config.tasks()) {
             throw new IllegalArgumentException("request has " + tasks + " tasks, reward configured for "
                     + config.tasks());
         }
-        if (z.length != items * tasks || scores.length != items * tasks || labels.length != items * tasks) {
+        if (items < 1 || z.length != items * tasks || scores.length != items * tasks
+                || labels.length != items * tasks) {
             throw new IllegalArgumentException("z, scores and labels must all be items x tasks = "
                     + items + " x " + tasks);
         }
-        double[] priorGains = new double[items * tasks];
-        Fusion.minMaxColumns(scores, items, tasks, priorGains);
-        return new RequestReward(config, z, labels.clone(), priorGains, items, tasks);
+        RequestReward r = reuse != null && reuse.config() == config && reuse.capacity() >= items
+                ? reuse
+                : new RequestReward(config, tasks, items);
+        r.reset(z, scores, labels, items);
+        return r;
     }
 }

@@ -64,4 +64,49 @@ class FusionTest {
                     .containsExactly(java.util.Arrays.copyOf(full, k));
         }
     }
+
+    @Test
+    void topKInOrderShouldAgreeWithTheFullRankingWhateverTheVisitingOrder() {
+        java.util.Random rng = new java.util.Random(11);
+        double[] special = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-300, -1e300};
+        for (int trial = 0; trial < 5000; trial++) {
+            int items = 1 + rng.nextInt(60);
+            double[] f = new double[items];
+            for (int j = 0; j < items; j++) {
+                int kind = rng.nextInt(10);
+                // many ties, signed zeros and infinities, and distinct values
+                f[j] = kind < 5 ? rng.nextInt(6) : kind < 7 ? special[rng.nextInt(special.length)] : rng.nextGaussian();
+            }
+            int k = 1 + rng.nextInt(items);
+            int[] visit = new int[items];
+            if (rng.nextBoolean()) {
+                // a visiting order close to the ranking, as the reward uses it
+                double[] g = f.clone();
+                for (int j = 0; j < items; j++) {
+                    g[j] += Double.isFinite(g[j]) ? 0.5 * rng.nextGaussian() : 0;
+                }
+                Fusion.rankDescending(g, items, visit);
+            } else {
+                for (int j = 0; j < items; j++) {
+                    visit[j] = j;
+                }
+                for (int j = items - 1; j > 0; j--) {
+                    int o = rng.nextInt(j + 1);
+                    int t = visit[j];
+                    visit[j] = visit[o];
+                    visit[o] = t;
+                }
+            }
+            int[] full = new int[items];
+            Fusion.rankDescending(f, items, full);
+            int[] top = new int[items];
+            double[] values = new double[k];
+            Fusion.topKInOrder(f, items, k, visit, top, values);
+            assertThat(java.util.Arrays.copyOf(top, k)).as("trial %d", trial)
+                    .containsExactly(java.util.Arrays.copyOf(full, k));
+            for (int i = 0; i < k; i++) {
+                assertThat(values[i]).as("trial %d value %d", trial, i).isEqualTo(f[top[i]]);
+            }
+        }
+    }
 }
