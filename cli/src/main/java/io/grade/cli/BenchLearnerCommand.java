@@ -16,10 +16,11 @@ public final class BenchLearnerCommand implements Callable<Integer> {
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
-    @Option(names = "--warmup-steps", defaultValue = "20", description = "Unmeasured steps first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-steps", defaultValue = "100",
+            description = "Unmeasured steps first, so the JIT has compiled the hot paths (default: ${DEFAULT-VALUE}).")
     int warmupSteps;
 
-    @Option(names = "--steps", defaultValue = "60", description = "Measured steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "300", description = "Measured steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic requests and the learner.")
