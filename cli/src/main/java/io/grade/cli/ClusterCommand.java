@@ -1,5 +1,6 @@
 package io.grade.cli;
 
+import io.grade.jobs.config.GradeConfig;
 import io.grade.testkit.cluster.StandaloneFlinkCluster;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
@@ -9,9 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -83,6 +87,9 @@ public final class ClusterCommand implements Runnable {
             EmbeddedKafkaBroker broker = null;
             try {
                 broker = noKafka ? null : EmbeddedKafkaBroker.start();
+                if (broker != null) {
+                    System.err.println("grade cluster: created topics " + createJobTopics(broker.bootstrapServers(), slots));
+                }
                 List<Path> lib = nd4jLib != null ? List.of(nd4jLib) : builtNd4jLib().map(List::of).orElse(List.of());
                 if (lib.isEmpty()) {
                     System.err.println("grade cluster: no ND4J lib jar (mvn package -pl flink-jobs -am builds it); "
@@ -167,5 +174,26 @@ public final class ClusterCommand implements Runnable {
             }
             return Duration.parse(value);
         }
+    }
+
+    /**
+     * Creates the job's input and output topics with their default names on the cluster's broker
+     * (what the compose file's topic creator does); the job itself creates or checks the policy
+     * topic when it starts. Topics that already exist are left as they are.
+     */
+    static List<String> createJobTopics(String bootstrapServers, int partitions) throws Exception {
+        GradeConfig defaults = GradeConfig.fromMap(Map.of());
+        List<NewTopic> wanted = List.of(new NewTopic(defaults.impressionsTopic(), partitions, (short) 1),
+                new NewTopic(defaults.feedbackTopic(), partitions, (short) 1),
+                new NewTopic(defaults.deadLetterTopic(), 1, (short) 1),
+                new NewTopic(defaults.labelledRequestsTopic(), 1, (short) 1));
+        try (Admin admin = EmbeddedKafkaBroker.admin(bootstrapServers)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        return wanted.stream().map(NewTopic::name).toList();
     }
 }
