@@ -64,38 +64,7 @@ public final class ServedReward {
         // task from the K largest gains, NDCG of the served top K.
         double[] gains = new double[items * tasks];
         Fusion.minMaxColumns(s, items, tasks, gains);
-        double[] top = new double[k];
-        double norm = 0;
-        for (int t = 0; t < tasks; t++) {
-            java.util.Arrays.fill(top, 0.0);
-            int filled = 0;
-            for (int j = 0; j < items; j++) {
-                double g = gains[j * tasks + t];
-                if (filled == k) {
-                    if (!(g > top[k - 1])) {
-                        continue;
-                    }
-                    filled--;
-                }
-                int i = filled - 1;
-                while (i >= 0 && top[i] < g) {
-                    top[i + 1] = top[i];
-                    i--;
-                }
-                top[i + 1] = g;
-                filled++;
-            }
-            if (!(top[0] > 0)) {
-                ideal[t] = 0;
-                continue;
-            }
-            double dcg = 0;
-            for (int i = 0; i < k; i++) {
-                dcg += top[i] * discount[i];
-            }
-            ideal[t] = dcg;
-            norm += importance[t];
-        }
+        double norm = RequestReward.idealDcgs(gains, items, tasks, k, discount, importance, new double[k], ideal);
         double prior = 0.0;
         if (norm > 0) {
             double sum = 0;

@@ -273,9 +273,20 @@ public final class RequestReward {
 
     /** Fills ideal DCG per task; returns the sum of c_k over tasks with a positive gain. */
     private double idealDcgs(double[] gains, double[] ideal) {
+        return idealDcgs(gains, items, tasks, k, discount, importance, top, ideal);
+    }
+
+    /**
+     * Ideal DCG@k per task of item-major {@code gains} (items x tasks, k <= items): the k largest
+     * gains in descending order (bounded insertion, no full sort) with the given discounts, into
+     * {@code ideal[t]} (0 when the task has no positive gain). Returns the sum of
+     * {@code importance[t]} over the tasks with a positive gain, the NDCG normaliser of the spec.
+     * {@code top} is scratch space of length >= k.
+     */
+    public static double idealDcgs(double[] gains, int items, int tasks, int k, double[] discount,
+                                   double[] importance, double[] top, double[] ideal) {
         double norm = 0;
         for (int t = 0; t < tasks; t++) {
-            // the K largest gains, descending, by bounded insertion (no full sort)
             int filled = 0;
             for (int j = 0; j < items; j++) {
                 double g = gains[j * tasks + t];
