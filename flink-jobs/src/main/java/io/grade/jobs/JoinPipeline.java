@@ -9,7 +9,7 @@ import io.grade.jobs.events.InputRecord;
 import io.grade.jobs.events.UnmatchedToDeadLetter;
 import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.session.LabelledRequest;
-import io.grade.jobs.session.SessionJoinFunction;
+import io.grade.jobs.session.SessionJoinOperator;
 import io.grade.jobs.session.UnmatchedFeedback;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -60,11 +60,11 @@ public final class JoinPipeline {
         SingleOutputStreamOperator<LabelledRequest> labelled = impressions
                 .connect(feedback)
                 .keyBy(new ImpressionUser(), new FeedbackUser())
-                .process(new SessionJoinFunction(config), Types.POJO(LabelledRequest.class))
+                .transform("session-join", Types.POJO(LabelledRequest.class), new SessionJoinOperator(config))
                 .name("session-join").uid(UID_SESSION_JOIN);
 
-        DataStream<UnmatchedFeedback> late = labelled.getSideOutput(SessionJoinFunction.LATE);
-        DataStream<UnmatchedFeedback> orphaned = labelled.getSideOutput(SessionJoinFunction.ORPHANS);
+        DataStream<UnmatchedFeedback> late = labelled.getSideOutput(SessionJoinOperator.LATE);
+        DataStream<UnmatchedFeedback> orphaned = labelled.getSideOutput(SessionJoinOperator.ORPHANS);
         DataStream<DeadLetterRecord> deadLetters = impressions.getSideOutput(EventRouter.DEAD_LETTERS)
                 .union(late.map(new UnmatchedToDeadLetter(config.feedbackTopic()), Types.POJO(DeadLetterRecord.class))
                                 .name("late-feedback-to-dead-letters").uid(UID_LATE_DEAD_LETTERS),

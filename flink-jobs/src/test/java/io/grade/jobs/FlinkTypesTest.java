@@ -6,7 +6,6 @@ import io.grade.jobs.events.DeadLetterRecord;
 import io.grade.jobs.events.FeedbackEvent;
 import io.grade.jobs.events.ImpressionEvent;
 import io.grade.jobs.events.InputRecord;
-import io.grade.jobs.session.Agenda;
 import io.grade.jobs.session.ClosedRequest;
 import io.grade.jobs.session.LabelledRequest;
 import io.grade.jobs.session.OrphanBuffer;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class FlinkTypesTest {
 
     private static final List<Class<?>> TYPES = List.of(InputRecord.class, ImpressionEvent.class, FeedbackEvent.class,
-            DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class, Agenda.class,
+            DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class,
             SessionState.class, LabelledRequest.class, UnmatchedFeedback.class);
 
     private static SerializerConfigImpl noKryo() {

@@ -26,7 +26,6 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -56,7 +55,7 @@ class SessionJoinHarnessTest {
     private static KeyedTwoInputStreamOperatorTestHarness<String, ImpressionEvent, FeedbackEvent, LabelledRequest> open(
             GradeConfig config, OperatorSubtaskState restore, boolean rocksDb) throws Exception {
         KeyedTwoInputStreamOperatorTestHarness<String, ImpressionEvent, FeedbackEvent, LabelledRequest> h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new SessionJoinFunction(config)),
+                new KeyedTwoInputStreamOperatorTestHarness<>(new SessionJoinOperator(config),
                         new JoinPipeline.ImpressionUser(), new JoinPipeline.FeedbackUser(), Types.STRING);
         ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
         if (rocksDb) {
@@ -151,18 +150,18 @@ class SessionJoinHarnessTest {
         watermark(1_000 + WINDOW_MS);
         assertThat(labelled()).hasSize(1);
         assertThat(labelled().get(0).label(0, CTR)).isEqualTo(1.0);
-        assertThat(side(SessionJoinFunction.ORPHANS)).isEmpty();
+        assertThat(side(SessionJoinOperator.ORPHANS)).isEmpty();
         assertNoLeaks(2_000);
-        assertThat(side(SessionJoinFunction.ORPHANS)).as("joined orphans never expire later").isEmpty();
+        assertThat(side(SessionJoinOperator.ORPHANS)).as("joined orphans never expire later").isEmpty();
     }
 
     @Test
     void shouldSendFeedbackWithoutImpressionToOrphanOutputAfterOrphanWait() throws Exception {
         feedbackAt(feedback("f1", "u1", "r9", "i0", 2_000, CTR, 1));
         watermark(2_000 + ORPHAN_WAIT_MS - 1);
-        assertThat(side(SessionJoinFunction.ORPHANS)).isEmpty();
+        assertThat(side(SessionJoinOperator.ORPHANS)).isEmpty();
         watermark(2_000 + ORPHAN_WAIT_MS);
-        List<UnmatchedFeedback> orphans = side(SessionJoinFunction.ORPHANS);
+        List<UnmatchedFeedback> orphans = side(SessionJoinOperator.ORPHANS);
         assertThat(orphans).hasSize(1);
         assertThat(orphans.get(0).reason).isEqualTo(DeadLetterReason.ORPHANED_FEEDBACK);
         assertThat(orphans.get(0).feedback.eventId).isEqualTo("f1");
@@ -177,12 +176,12 @@ class SessionJoinHarnessTest {
         feedbackAt(feedback("f2", "u1", "r9", "i1", 2_000, CTR, 1));
         feedbackAt(feedback("f3", "u1", "r9", "i2", 4_000, CTR, 1));
         watermark(2_000 + ORPHAN_WAIT_MS - 1);
-        assertThat(side(SessionJoinFunction.ORPHANS)).isEmpty();
+        assertThat(side(SessionJoinOperator.ORPHANS)).isEmpty();
         watermark(2_000 + ORPHAN_WAIT_MS);
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
         watermark(3_000 + ORPHAN_WAIT_MS);
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2", "f1");
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.watermark)
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2", "f1");
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.watermark)
                 .containsExactly(2_000 + ORPHAN_WAIT_MS, 3_000 + ORPHAN_WAIT_MS);
         // The impression still joins what waits.
         impressionAt(impression("u1", "r9", 3_500, 3));
@@ -191,7 +190,7 @@ class SessionJoinHarnessTest {
         assertThat(labelled().get(0).label(2, CTR)).isEqualTo(1.0);
         assertThat(labelled().get(0).label(0, CTR)).isZero();
         assertNoLeaks(4_000);
-        assertThat(side(SessionJoinFunction.ORPHANS)).hasSize(2);
+        assertThat(side(SessionJoinOperator.ORPHANS)).hasSize(2);
     }
 
     @Test
@@ -207,7 +206,7 @@ class SessionJoinHarnessTest {
 
         assertThat(labelled()).hasSize(1);
         assertThat(labelled().get(0).feedbackCount).isZero();
-        List<UnmatchedFeedback> late = side(SessionJoinFunction.LATE);
+        List<UnmatchedFeedback> late = side(SessionJoinOperator.LATE);
         assertThat(late).extracting(u -> u.feedback.eventId).containsExactly("f1", "f2");
         assertThat(late).allMatch(u -> u.reason == DeadLetterReason.LATE_FEEDBACK);
         assertNoLeaks(1_000 + WINDOW_MS);
@@ -267,7 +266,7 @@ class SessionJoinHarnessTest {
         assertThat(r2.sessionRequests).isEqualTo(2);
         assertThat(r1.sessionStart).isEqualTo(r2.sessionStart).isEqualTo(1_000);
         assertNoLeaks(5_000);
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f4");
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f4");
     }
 
     @Test
@@ -309,6 +308,34 @@ class SessionJoinHarnessTest {
     }
 
     @Test
+    void shouldCountTheWholeSessionForARequestClosingExactlyWhenItsSessionEnds() throws Exception {
+        // Window = session gap + 1 s: r1 closes at r2 + gap, the very time the session ends, and
+        // must still see both requests. Timers of one time fire in no set order (heap or RocksDB),
+        // so the session's end timer fires 1 ms later.
+        for (boolean rocksDb : new boolean[] {false, true}) {
+            harness.close();
+            Map<String, String> options = new HashMap<>(Fixtures.testOptions());
+            options.put("attribution-window", (SESSION_GAP_MS + 1_000) + " ms");
+            harness = open(GradeConfig.fromMap(options), null, rocksDb);
+            impressionAt(impression("u1", "r1", 1_000, 3));
+            impressionAt(impression("u1", "r2", 2_000, 3));
+            watermark(2_000 + SESSION_GAP_MS);
+            assertThat(labelled()).extracting(r -> r.requestId).as("rocksDb=" + rocksDb).containsExactly("r1");
+            assertThat(labelled().get(0).sessionRequests).as("rocksDb=" + rocksDb).isEqualTo(2);
+            long t3 = 2_000 + SESSION_GAP_MS + 1;
+            impressionAt(impression("u1", "r3", t3, 3));
+            watermark(drained(t3 + SESSION_GAP_MS));
+            assertThat(labelled()).extracting(r -> r.requestId).containsExactly("r1", "r2", "r3");
+            assertThat(labelled().get(1).sessionRequests).as("closes after its session ended").isEqualTo(2);
+            assertThat(labelled().get(2).sessionPosition).as("a new session").isZero();
+            if (!rocksDb) { // the harness counts entries of heap state only
+                assertThat(harness.numKeyedStateEntries()).isZero();
+            }
+            assertThat(harness.numEventTimeTimers()).isZero();
+        }
+    }
+
+    @Test
     void shouldCloseAnImpressionWhoseWindowHasAlreadyPassedAtOnce() throws Exception {
         // Buffered until 9 000 + orphan wait, which is after the watermark below.
         feedbackAt(feedback("f1", "u1", "r1", "i1", 9_000, CTR, 1));
@@ -321,7 +348,7 @@ class SessionJoinHarnessTest {
         impressionAt(impression("u1", "r2", 5_000, 3));
         feedbackAt(feedback("f2", "u1", "r9", "i0", 6_000, CTR, 1));
         assertThat(labelled()).extracting(r -> r.requestId).containsExactly("r1", "r2");
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.feedback.eventId).containsExactly("f2");
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
@@ -330,7 +357,7 @@ class SessionJoinHarnessTest {
         impressionAt(impression("u1", "r1", 1_000, 3));
         feedbackAt(feedback("f1", "u1", "r1", "nope", 2_000, CTR, 1));
         watermark(1_000 + WINDOW_MS);
-        assertThat(side(SessionJoinFunction.ORPHANS)).extracting(u -> u.reason).containsExactly(DeadLetterReason.UNKNOWN_ITEM);
+        assertThat(side(SessionJoinOperator.ORPHANS)).extracting(u -> u.reason).containsExactly(DeadLetterReason.UNKNOWN_ITEM);
         assertThat(labelled().get(0).feedbackCount).isZero();
         assertNoLeaks(2_000);
     }
@@ -351,7 +378,7 @@ class SessionJoinHarnessTest {
         assertThat(labelled()).hasSize(1);
         assertThat(labelled().get(0).label(0, CVR)).isEqualTo(1.0);
         assertThat(labelled().get(0).label(0, CTR)).isZero();
-        assertThat(side(SessionJoinFunction.LATE)).extracting(u -> u.feedback.eventId).containsExactly("f1");
+        assertThat(side(SessionJoinOperator.LATE)).extracting(u -> u.feedback.eventId).containsExactly("f1");
         assertNoLeaks(WINDOW_MS + 1);
     }
 

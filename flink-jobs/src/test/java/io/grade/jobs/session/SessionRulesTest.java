@@ -94,11 +94,4 @@ class SessionRulesTest {
         assertThat(b.expire(200)).containsExactly(f2);
         assertThat(b.isEmpty()).isTrue();
     }
-
-    @Test
-    void shouldMergeAgendaTasksOfOneTime() {
-        Agenda a = new Agenda().add(Agenda.CLOSE_REQUEST, "r1").add(Agenda.END_SESSION, "")
-                .add(Agenda.CLOSE_REQUEST, "r1").add(Agenda.CLOSE_REQUEST, "r2");
-        assertThat(a.size()).isEqualTo(3);
-    }
 }

@@ -85,13 +85,25 @@ class StateSerializersTest {
     }
 
     @Test
-    void shouldRoundTripTheSmallStateTypes() throws Exception {
-        Agenda a = new Agenda().add(Agenda.CLOSE_REQUEST, "r1").add(Agenda.END_SESSION, "").add(Agenda.DROP_TOMBSTONE, "r0");
-        Agenda back = roundTrip(AgendaSerializer.INSTANCE, a);
-        assertThat(back.kinds).containsExactly(a.kinds);
-        assertThat(back.ids).containsExactly(a.ids);
-        assertRestorable(AgendaSerializer.INSTANCE);
+    void shouldRoundTripEveryStageOfARequestSlot() throws Exception {
+        RequestLabels l = labels(Fixtures.impression("u1", "r1", 0, 3));
+        l.apply(Fixtures.feedback("a", "u1", "r1", "i1", 10, Fixtures.CTR, 1), config);
+        OrphanBuffer o = new OrphanBuffer();
+        o.add(Fixtures.feedback("b", "u1", "r2", "i0", 20, Fixtures.GPM, 3.5), 5_020);
+        ClosedRequest c = ClosedRequest.of(l, 10_000, 30_000);
+        for (RequestSlot slot : new RequestSlot[] {RequestSlot.open(l), RequestSlot.orphans(o), RequestSlot.closed(c)}) {
+            RequestSlot back = roundTrip(RequestSlotSerializer.INSTANCE, slot);
+            assertThat(back.kind).isEqualTo(slot.kind);
+            assertThat(back).isEqualTo(slot);
+        }
+        assertThat(roundTrip(RequestSlotSerializer.INSTANCE, RequestSlot.open(l)).labels.label(1, Fixtures.CTR)).isEqualTo(1.0);
+        assertThat(roundTrip(RequestSlotSerializer.INSTANCE, RequestSlot.orphans(o)).orphans.expiries).containsExactly(5_020L);
+        assertThat(roundTrip(RequestSlotSerializer.INSTANCE, RequestSlot.closed(c)).closed.feedbackEventIds).containsExactly("a");
+        assertRestorable(RequestSlotSerializer.INSTANCE);
+    }
 
+    @Test
+    void shouldRoundTripTheSmallStateTypes() throws Exception {
         SessionState s = SessionState.next(SessionState.next(null, 1_000, 100), 1_050, 100);
         assertThat(roundTrip(SessionStateSerializer.INSTANCE, s)).usingRecursiveComparison().isEqualTo(s);
         assertRestorable(SessionStateSerializer.INSTANCE);
