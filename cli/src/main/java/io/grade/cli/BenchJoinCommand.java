@@ -1,11 +1,14 @@
 package io.grade.cli;
 
 import io.grade.cli.bench.JoinBenchmark;
+import io.grade.cli.bench.JoinBenchmark.WorkloadShape;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code grade bench join}: the session join against a bare Kafka consume+decode of the same events. */
 @Command(name = "join", mixinStandardHelpOptions = true,
@@ -22,13 +25,33 @@ public final class BenchJoinCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the events (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--workload", defaultValue = "steady", converter = ShapeConverter.class, paramLabel = "steady|burst",
+            description = "Shape of the events in event time (default: ${DEFAULT-VALUE}). steady: users (N / 20, "
+                    + "20 requests a minute apart) arrive one every 0.48 s, so at most 2,500 are active at once and "
+                    + "the request rate (2,500 a minute from N = 50,000) does not grow with N; a larger N runs longer. "
+                    + "burst: every user active from the start, all N requests within 20 minutes (rate and join "
+                    + "state grow with N; the original workload).")
+    WorkloadShape workload;
+
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> figures = JoinBenchmark.run(impressions, seed);
+        Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);
         }
         return 0;
+    }
+
+    /** {@code steady} or {@code burst}, any case; anything else is a usage error naming the option. */
+    static final class ShapeConverter implements ITypeConverter<WorkloadShape> {
+        @Override
+        public WorkloadShape convert(String value) {
+            try {
+                return WorkloadShape.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -34,6 +34,27 @@ class GradeCliTest {
     }
 
     @Test
+    void benchJoinShouldDefaultToTheSteadyWorkloadAndAcceptBurst() {
+        CommandLine cli = GradeCli.commandLine();
+        BenchJoinCommand join = cli.parseArgs("bench", "join").subcommand().subcommand().commandSpec()
+                .commandLine().getCommand();
+        assertThat(join.workload).isEqualTo(io.grade.cli.bench.JoinBenchmark.WorkloadShape.STEADY);
+        cli = GradeCli.commandLine();
+        join = cli.parseArgs("bench", "join", "--workload", "burst").subcommand().subcommand().commandSpec()
+                .commandLine().getCommand();
+        assertThat(join.workload).isEqualTo(io.grade.cli.bench.JoinBenchmark.WorkloadShape.BURST);
+    }
+
+    @Test
+    void benchJoinShouldRejectAnUnknownWorkloadNamingTheOption() {
+        CommandLine cli = GradeCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("bench", "join", "--workload", "ramp")).isEqualTo(2);
+        assertThat(err.toString()).contains("--workload", "ramp", "steady, burst");
+    }
+
+    @Test
     void offlineExperimentShouldPassTheRewardOptionsThroughToItsSummary(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("offline.json");
         int code = GradeCli.commandLine().execute("experiment", "offline", "--users", "300", "--items", "300",

@@ -94,22 +94,73 @@ public final class JoinBenchmark {
     static final int PARALLELISM = 2;
     static final int REQUESTS_PER_USER = 20;
     static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00Z
+    /** Users concurrently active in the steady shape's plateau: 2,500 requests per event-time minute. */
+    static final int ACTIVE_USERS = 2_500;
+    /** Event time one user is active: 20 requests a minute apart. */
+    static final long USER_SPAN_MS = REQUESTS_PER_USER * 60_000L;
+    /** Upper bound of the uniform jitter added to every request's event time. */
+    static final int JITTER_MS = 5_000;
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
 
     private JoinBenchmark() {}
 
+    /**
+     * How the users' requests are spread over event time. Every user makes 20 requests a minute
+     * apart (plus up to 5 s jitter); the shapes differ only in when each user starts.
+     */
+    public enum WorkloadShape {
+        /**
+         * Users arrive at a constant rate, user u at {@code T0 + u * 20 min / ACTIVE_USERS}: after a
+         * 20-minute ramp, {@link #ACTIVE_USERS} users are active at any time, so the event-time
+         * request rate (and the join's open state) does not depend on N; a larger N runs longer.
+         */
+        STEADY,
+        /**
+         * Every user is active from T0, users interleaved within each minute: all N requests lie in
+         * 20 minutes of event time, so the request rate grows linearly with N (the original shape).
+         */
+        BURST;
+
+        /** Event-time offset of user u's first request from T0, before jitter. */
+        long userStartMs(int u, int users) {
+            return this == BURST ? (long) u * 60_000L / users : (long) u * USER_SPAN_MS / ACTIVE_USERS;
+        }
+
+        /** The name as the command line spells it. */
+        public String cliName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Parses {@code steady} or {@code burst} (any case). */
+        public static WorkloadShape parse(String s) {
+            for (WorkloadShape shape : values()) {
+                if (shape.cliName().equalsIgnoreCase(s.trim())) {
+                    return shape;
+                }
+            }
+            throw new IllegalArgumentException("expected one of steady, burst but was '" + s + "'");
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 1L;
-        run(n, seed).forEach((k, v) -> System.out.println(k + " = " + v));
+        WorkloadShape shape = args.length > 2 ? WorkloadShape.parse(args[2]) : WorkloadShape.STEADY;
+        run(n, seed, shape).forEach((k, v) -> System.out.println(k + " = " + v));
+    }
+
+    /** Runs the benchmark on the steady workload. */
+    public static Map<String, Object> run(int impressions, long seed) throws Exception {
+        return run(impressions, seed, WorkloadShape.STEADY);
     }
 
     /** Runs the benchmark; keys are documented in docs/design-join.md. */
-    public static Map<String, Object> run(int impressions, long seed) throws Exception {
+    public static Map<String, Object> run(int impressions, long seed, WorkloadShape shape) throws Exception {
         if (impressions < 1) {
             throw new IllegalArgumentException("impressions must be >= 1, got " + impressions);
         }
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("workload", shape.cliName());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             GradeConfig config = config(broker);
             // Event times lie in the past: without infinite retention the broker's first retention
@@ -120,7 +171,7 @@ public final class JoinBenchmark {
             broker.createTopic(config.deadLetterTopic(), 1, keep);
             broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, keep);
 
-            Workload w = Workload.generate(impressions, seed);
+            Workload w = Workload.generate(impressions, seed, shape);
             produce(broker, config.impressionsTopic(), w.impressions);
             produce(broker, config.feedbackTopic(), w.feedback);
             long events = w.impressions.size() + (long) w.feedback.size();
@@ -217,12 +268,37 @@ public final class JoinBenchmark {
         final List<ProducerRecord<byte[], byte[]>> feedback = new ArrayList<>();
         final List<Impression> sample = new ArrayList<>();
 
-        static Workload generate(int n, long seed) {
+        /** Users of an N-request workload: N / 20 (at least one); request r is user r % users' request r / users. */
+        static int users(int n) {
+            return Math.max(1, n / REQUESTS_PER_USER);
+        }
+
+        /** Event time of request r: a request every minute per user from the user's start, plus jitter. */
+        static long requestTime(WorkloadShape shape, int r, int users, int jitterMs) {
+            int u = r % users;
+            int i = r / users;
+            return T0 + i * 60_000L + shape.userStartMs(u, users) + jitterMs;
+        }
+
+        /**
+         * The N requests' event times alone (unsorted, in request order), jitter drawn from
+         * {@code jitter}: the schedule {@link #generate} follows, without building the events.
+         */
+        static long[] requestTimes(int n, WorkloadShape shape, Random jitter) {
+            int users = users(n);
+            long[] times = new long[n];
+            for (int r = 0; r < n; r++) {
+                times[r] = requestTime(shape, r, users, jitter.nextInt(JITTER_MS));
+            }
+            return times;
+        }
+
+        static Workload generate(int n, long seed, WorkloadShape shape) {
             Random rnd = new Random(seed);
             EventCodec<Impression> impCodec = EventCodec.impressions();
             EventCodec<Feedback> fbCodec = EventCodec.feedback();
             Workload w = new Workload();
-            int users = Math.max(1, n / REQUESTS_PER_USER);
+            int users = users(n);
             List<long[]> fbTimes = new ArrayList<>();
             List<byte[][]> fbRecords = new ArrayList<>();
             for (int r = 0; r < n; r++) {
@@ -230,8 +306,8 @@ public final class JoinBenchmark {
                 int i = r / users;
                 String user = "user-" + u;
                 String request = user + "-" + i;
-                // A request roughly every minute per user, users interleaved.
-                long t = T0 + i * 60_000L + (long) u * 60_000L / users + rnd.nextInt(5_000);
+                // A request roughly every minute per user, from the user's start (see WorkloadShape).
+                long t = requestTime(shape, r, users, rnd.nextInt(JITTER_MS));
                 List<Item> items = new ArrayList<>(CANDIDATES);
                 Set<Integer> ids = new HashSet<>();
                 for (int j = 0; j < CANDIDATES; j++) {
