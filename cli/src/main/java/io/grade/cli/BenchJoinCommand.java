@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /** {@code grade bench join}: the session join against a bare Kafka consume+decode of the same events. */
@@ -16,10 +19,13 @@ import picocli.CommandLine.TypeConversionException;
                 + "broker, then measure a bare consume+decode and the join job (RocksDB, checkpointing, 2 slots) in one run.")
 public final class BenchJoinCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
-    @Option(names = "--impressions", defaultValue = "20000", description = "Impressions to produce (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--impressions", defaultValue = "50000", description = "Impressions to produce (default: ${DEFAULT-VALUE}).")
     int impressions;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the events (default: ${DEFAULT-VALUE}).")
@@ -33,9 +39,17 @@ public final class BenchJoinCommand implements Callable<Integer> {
                     + "state grow with N; the original workload).")
     WorkloadShape workload;
 
+    @Option(names = "--max-warmups", defaultValue = "" + JoinBenchmark.DEFAULT_MAX_WARMUPS,
+            description = "Most warm-up repetitions of the decode and of the join job each (default: ${DEFAULT-VALUE}); "
+                    + "each is repeated until a repetition spends under 25 % of its wall time in the JIT compiler.")
+    int maxWarmups;
+
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload);
+        if (maxWarmups < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-warmups must be at least 1, got " + maxWarmups);
+        }
+        Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload, maxWarmups);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);

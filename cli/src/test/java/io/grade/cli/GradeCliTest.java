@@ -55,6 +55,15 @@ class GradeCliTest {
     }
 
     @Test
+    void benchJoinShouldRejectFewerThanOneWarmupNamingTheOption() {
+        CommandLine cli = GradeCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("bench", "join", "--max-warmups", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--max-warmups", "0");
+    }
+
+    @Test
     void offlineExperimentShouldPassTheRewardOptionsThroughToItsSummary(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("offline.json");
         int code = GradeCli.commandLine().execute("experiment", "offline", "--users", "300", "--items", "300",

@@ -6,7 +6,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
-/** Serializer of {@link ClosedRequest} (state {@code closed-requests}): times, then the feedback ids seen. */
+/** Serializer of {@link ClosedRequest} (the tombstone stage of a {@link RequestSlot} in state {@code requests}): times, then the feedback ids seen. */
 public final class ClosedRequestSerializer extends CompactSerializer<ClosedRequest> {
 
     private static final long serialVersionUID = 1L;

@@ -8,8 +8,9 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Serializer of {@link OrphanBuffer} (state {@code orphan-feedback}): count, then every buffered
- * feedback event's fields and its expiry. Rewritten on every buffered event, so no reflection.
+ * Serializer of {@link OrphanBuffer} (in the {@code requests} state's {@link RequestSlot}): count,
+ * the request and user id once, then every buffered feedback event's own fields and its expiry.
+ * Rewritten on every buffered event, so no reflection.
  */
 public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer> {
 
@@ -25,11 +26,21 @@ public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer
     @Override
     public void serialize(OrphanBuffer b, DataOutputView out) throws IOException {
         StateIo.writeVarInt(b.events.length, out);
+        if (b.events.length == 0) {
+            return;
+        }
+        // One buffer holds the feedback of one request of one user: the ids are written once.
+        String requestId = b.events[0].requestId;
+        String userId = b.events[0].userId;
+        StateIo.writeString(requestId, out);
+        StateIo.writeString(userId, out);
         for (int i = 0; i < b.events.length; i++) {
             FeedbackEvent f = b.events[i];
+            if (!requestId.equals(f.requestId) || !userId.equals(f.userId)) {
+                throw new IOException("an orphan buffer mixes requests: " + requestId + "/" + userId + " and "
+                        + f.requestId + "/" + f.userId);
+            }
             StateIo.writeString(f.eventId, out);
-            StateIo.writeString(f.requestId, out);
-            StateIo.writeString(f.userId, out);
             StateIo.writeString(f.itemId, out);
             out.writeLong(f.eventTime);
             StateIo.writeString(f.type, out);
@@ -47,11 +58,16 @@ public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer
         int n = StateIo.readVarInt(in);
         b.events = new FeedbackEvent[n];
         b.expiries = new long[n];
+        if (n == 0) {
+            return b;
+        }
+        String requestId = StateIo.readString(in);
+        String userId = StateIo.readString(in);
         for (int i = 0; i < n; i++) {
             FeedbackEvent f = new FeedbackEvent();
             f.eventId = StateIo.readString(in);
-            f.requestId = StateIo.readString(in);
-            f.userId = StateIo.readString(in);
+            f.requestId = requestId;
+            f.userId = userId;
             f.itemId = StateIo.readString(in);
             f.eventTime = in.readLong();
             f.type = StateIo.readString(in);

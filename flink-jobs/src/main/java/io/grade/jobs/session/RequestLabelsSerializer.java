@@ -10,7 +10,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Flink serializer of {@link RequestLabels} (state {@code open-request-labels}), read and written on
+ * Flink serializer of {@link RequestLabels} (the open stage of a {@link RequestSlot} in state {@code requests}), read and written on
  * every feedback event: the item ids as one length-prefixed UTF-8 blob, small ints as var-ints,
  * sparse labels. No reflection, no Kryo. Changing the layout needs a new snapshot version.
  */
