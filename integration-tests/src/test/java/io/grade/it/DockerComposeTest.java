@@ -102,6 +102,9 @@ class DockerComposeTest {
         assertThat(props.get("classloader.parent-first-patterns.additional").asText())
                 .isEqualTo(StandaloneFlinkCluster.PARENT_FIRST_PATTERNS);
         assertThat(props.get("taskmanager.memory.task.off-heap.size").asText()).isEqualTo(StandaloneFlinkCluster.TASK_OFF_HEAP);
+        // `grade bench join` gives RocksDB the managed memory of this TaskManager
+        assertThat(props.get("taskmanager.memory.process.size").asText())
+                .isEqualTo(io.grade.cli.bench.JoinBenchmark.TASKMANAGER_PROCESS_SIZE);
         List<String> javaOpts = List.of(props.get("env.java.opts.taskmanager").asText().trim().split("\\s+"));
         String cacheDir = "/flink-data/javacpp";
         assertThat(javaOpts).containsExactlyElementsOf(StandaloneFlinkCluster.javacppOptions(cacheDir));

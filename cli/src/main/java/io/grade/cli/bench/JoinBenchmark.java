@@ -22,6 +22,7 @@ import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
 import io.grade.schemas.codec.EventCodec;
+import io.grade.testkit.cluster.StandaloneFlinkCluster;
 import io.grade.testkit.flink.FlinkMiniClusters;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.lang.management.ManagementFactory;
@@ -55,7 +56,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -65,6 +68,7 @@ import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
@@ -104,6 +108,8 @@ public final class JoinBenchmark {
     /** Warm-up repetitions end when the JIT compiled for less than this share of one's wall time. */
     static final double JIT_QUIET_SHARE = 0.25;
     public static final int DEFAULT_MAX_WARMUPS = 8;
+    /** taskmanager.memory.process.size of docker-compose.yml (DockerComposeTest keeps them equal). */
+    public static final String TASKMANAGER_PROCESS_SIZE = "4096m";
     /** The decode pass is short (about a second at N = 50,000): at least this many warm-up passes. */
     static final int MIN_DECODE_WARMUPS = 3;
 
@@ -248,6 +254,7 @@ public final class JoinBenchmark {
             join.cpuByGroup.forEach((group, cpu) -> out.put("join_task_cpu_s_" + group, Math.round(cpu * 100) / 100.0));
             out.put("join_processing_s", Math.round(join.seconds * 100) / 100.0);
             out.put("join_warmup_processing_s", warm == null ? 0.0 : Math.round(warm.seconds * 100) / 100.0);
+            out.put("taskmanager_managed_memory_mb", managedMemory().getMebiBytes());
             out.put("decode_warmup_passes", decodeWarmups);
             out.put("join_warmup_runs", joinWarmups);
             out.put("jit_compile_ms_during_decode", decodeJitMs);
@@ -569,6 +576,19 @@ public final class JoinBenchmark {
         }
     }
 
+    /**
+     * RocksDB's managed memory: what Flink gives the TaskManager of docker-compose.yml (process size
+     * {@link #TASKMANAGER_PROCESS_SIZE}, task off-heap as the standalone cluster, default managed
+     * fraction 0.4): about 1.3 GiB. The tests' MiniClusters keep 256 MiB; with it RocksDB flushes and
+     * compacts the join's state all through the run (docs/design-join.md#benchmark).
+     */
+    static MemorySize managedMemory() {
+        Configuration tm = new Configuration();
+        tm.set(TaskManagerOptions.TOTAL_PROCESS_MEMORY, MemorySize.parse(TASKMANAGER_PROCESS_SIZE));
+        tm.set(TaskManagerOptions.TASK_OFF_HEAP_MEMORY, MemorySize.parse(StandaloneFlinkCluster.TASK_OFF_HEAP));
+        return TaskExecutorProcessUtils.processSpecFromConfig(tm).getManagedMemorySize();
+    }
+
     /** HotSpot's total compilation time so far (all compiler threads), in ms. */
     private static long jitMillis() {
         return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
@@ -589,6 +609,7 @@ public final class JoinBenchmark {
         Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(checkpoints, null);
         conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 10_000);
         conf.set(RestOptions.PORT, 0); // a free port: never collide with a dashboard or another run
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managedMemory());
         MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(PARALLELISM).build();
         try (MiniCluster cluster = new MiniCluster(mc)) {
