@@ -3,6 +3,7 @@ package io.grade.jobs.session;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.ByteUtils;
 
 /**
  * Binary form of a {@link LabelledRequest} on the labelled-requests topic: a 2-byte magic "GL", a
@@ -83,7 +84,7 @@ public final class LabelledRequestCodec {
             size += stringSize(itemIds[j]);
         }
         for (int p : r.positions) {
-            size += varIntSize(zigZag(p));
+            size += ByteUtils.sizeOfVarint(p);
         }
         double[] labels = r.labels;
         int cells = 0;
@@ -115,7 +116,7 @@ public final class LabelledRequestCodec {
         }
         putVarInt(out, r.positions.length);
         for (int p : r.positions) {
-            putVarInt(out, zigZag(p));
+            ByteUtils.writeVarint(p, out);
         }
         putVarInt(out, r.scores.length);
         for (float v : r.scores) {
@@ -161,25 +162,13 @@ public final class LabelledRequestCodec {
     }
 
     /** Bytes of {@code v} as an unsigned LEB128 var-int: 1 below 128, 5 for negative values. */
+    // Var-ints are Kafka's (LEB128; zig-zag for the signed positions): ByteUtils of kafka-clients.
     static int varIntSize(int v) {
-        return (31 - Integer.numberOfLeadingZeros(v | 1)) / 7 + 1;
+        return ByteUtils.sizeOfUnsignedVarint(v);
     }
 
     private static void putVarInt(ByteBuffer out, int v) {
-        while ((v & ~0x7F) != 0) {
-            out.put((byte) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.put((byte) v);
-    }
-
-    /** Zig-zag: small magnitudes of either sign become small unsigned values (-1 -> 1, 0 -> 0, 1 -> 2). */
-    static int zigZag(int v) {
-        return (v << 1) ^ (v >> 31);
-    }
-
-    static int unZigZag(int v) {
-        return (v >>> 1) ^ -(v & 1);
+        ByteUtils.writeUnsignedVarint(v, out);
     }
 
     /**
@@ -220,7 +209,7 @@ public final class LabelledRequestCodec {
         }
         r.positions = new int[readLength(in, 1)];
         for (int j = 0; j < r.positions.length; j++) {
-            r.positions[j] = unZigZag(readVarInt(in));
+            r.positions[j] = readZigZag(in);
         }
         r.scores = readFloats(in, readLength(in, 4));
         r.labels = readSparseLabels(in);
@@ -296,19 +285,19 @@ public final class LabelledRequestCodec {
 
     /** Unsigned LEB128, at most 5 bytes; values of 2^31 and more come back negative. */
     private static int readVarInt(ByteBuffer in) {
-        int v = 0;
-        for (int shift = 0; shift < 28; shift += 7) {
-            int b = in.get();
-            v |= (b & 0x7F) << shift;
-            if (b >= 0) {
-                return v;
-            }
+        try {
+            return ByteUtils.readUnsignedVarint(in);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed var-int", e);
         }
-        int b = in.get();
-        if ((b & 0xF0) != 0) {
-            throw new IllegalArgumentException("malformed var-int");
+    }
+
+    private static int readZigZag(ByteBuffer in) {
+        try {
+            return ByteUtils.readVarint(in);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("malformed var-int", e);
         }
-        return v | b << 28;
     }
 
     /** A var-int length of elements of at least {@code minBytes} bytes each, checked against the bytes left. */
