@@ -41,15 +41,23 @@ public final class BenchJoinCommand implements Callable<Integer> {
 
     @Option(names = "--max-warmups", defaultValue = "" + JoinBenchmark.DEFAULT_MAX_WARMUPS,
             description = "Most warm-up repetitions of the decode and of the join job each (default: ${DEFAULT-VALUE}); "
-                    + "each is repeated until a repetition spends under 25 % of its wall time in the JIT compiler.")
+                    + "each is repeated until a repetition spends under 25 %% of its wall time in the JIT compiler.")
     int maxWarmups;
+
+    @Option(names = "--runs", defaultValue = "" + JoinBenchmark.DEFAULT_RUNS,
+            description = "Measured decode passes and join runs after the warm-ups, alternating (default: "
+                    + "${DEFAULT-VALUE}); the medians are reported, the ratio's range over the pairs too.")
+    int runs;
 
     @Override
     public Integer call() throws Exception {
         if (maxWarmups < 1) {
             throw new ParameterException(spec.commandLine(), "--max-warmups must be at least 1, got " + maxWarmups);
         }
-        Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload, maxWarmups);
+        if (runs < 1) {
+            throw new ParameterException(spec.commandLine(), "--runs must be at least 1, got " + runs);
+        }
+        Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload, maxWarmups, runs);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);

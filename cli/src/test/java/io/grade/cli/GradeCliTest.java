@@ -55,12 +55,14 @@ class GradeCliTest {
     }
 
     @Test
-    void benchJoinShouldRejectFewerThanOneWarmupNamingTheOption() {
+    void benchJoinShouldRejectFewerThanOneWarmupOrRunNamingTheOption() {
         CommandLine cli = GradeCli.commandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
         assertThat(cli.execute("bench", "join", "--max-warmups", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("--max-warmups", "0");
+        assertThat(cli.execute("bench", "join", "--runs", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--runs must be at least 1, got 0");
     }
 
     @Test

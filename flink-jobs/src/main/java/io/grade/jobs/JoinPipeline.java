@@ -53,7 +53,7 @@ public final class JoinPipeline {
         SingleOutputStreamOperator<ImpressionEvent> impressions = env
                 .fromSource(inputs, watermarkStrategy(config), "inputs", TypeInformation.of(InputRecord.class))
                 .uid(UID_SOURCE)
-                .process(new EventRouter(), Types.POJO(ImpressionEvent.class))
+                .process(new EventRouter(), TypeInformation.of(ImpressionEvent.class))
                 .name("decode-and-validate").uid(UID_ROUTER);
         DataStream<FeedbackEvent> feedback = impressions.getSideOutput(EventRouter.FEEDBACK);
 

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grade.jobs.events.DeadLetterRecord;
 import io.grade.jobs.events.FeedbackEvent;
+import io.grade.jobs.events.FeedbackEventSerializer;
 import io.grade.jobs.events.ImpressionEvent;
+import io.grade.jobs.events.ImpressionEventSerializer;
 import io.grade.jobs.events.InputRecord;
 import io.grade.jobs.session.ClosedRequest;
 import io.grade.jobs.session.LabelledRequest;
@@ -20,11 +22,13 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** Every record and state type is a Flink POJO whose serializer needs no Kryo. */
+/**
+ * Every record and state type has a Flink serializer that needs no Kryo: a POJO serializer, or a
+ * hand-written one for the two event types that cross the network most.
+ */
 class FlinkTypesTest {
 
-    private static final List<Class<?>> TYPES = List.of(InputRecord.class, ImpressionEvent.class, FeedbackEvent.class,
-            DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class,
+    private static final List<Class<?>> TYPES = List.of(InputRecord.class, DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class,
             SessionState.class, LabelledRequest.class, UnmatchedFeedback.class);
 
     private static SerializerConfigImpl noKryo() {
@@ -41,6 +45,18 @@ class FlinkTypesTest {
             // Throws UnsupportedOperationException if any nested field would need Kryo.
             assertThat(info.createSerializer(noKryo())).as(type.getSimpleName()).isNotNull();
         }
+    }
+
+    @Test
+    void shouldGiveTheEventsTheirHandWrittenSerializers() {
+        assertThat(TypeInformation.of(ImpressionEvent.class).createSerializer(noKryo()))
+                .isInstanceOf(ImpressionEventSerializer.class);
+        assertThat(TypeInformation.of(FeedbackEvent.class).createSerializer(noKryo()))
+                .isInstanceOf(FeedbackEventSerializer.class);
+        // ... also as fields of the source's envelope
+        PojoTypeInfo<InputRecord> envelope = (PojoTypeInfo<InputRecord>) TypeInformation.of(InputRecord.class);
+        assertThat(envelope.getTypeAt("impression").createSerializer(noKryo())).isInstanceOf(ImpressionEventSerializer.class);
+        assertThat(envelope.getTypeAt("feedback").createSerializer(noKryo())).isInstanceOf(FeedbackEventSerializer.class);
     }
 
     @Test

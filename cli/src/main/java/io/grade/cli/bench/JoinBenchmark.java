@@ -108,6 +108,8 @@ public final class JoinBenchmark {
     /** Warm-up repetitions end when the JIT compiled for less than this share of one's wall time. */
     static final double JIT_QUIET_SHARE = 0.25;
     public static final int DEFAULT_MAX_WARMUPS = 8;
+    /** Measured decode passes and join runs (alternating); the medians are reported. */
+    public static final int DEFAULT_RUNS = 3;
     /** taskmanager.memory.process.size of docker-compose.yml (DockerComposeTest keeps them equal). */
     public static final String TASKMANAGER_PROCESS_SIZE = "4096m";
     /** The decode pass is short (about a second at N = 50,000): at least this many warm-up passes. */
@@ -157,12 +159,12 @@ public final class JoinBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 1L;
         WorkloadShape shape = args.length > 2 ? WorkloadShape.parse(args[2]) : WorkloadShape.STEADY;
-        run(n, seed, shape, DEFAULT_MAX_WARMUPS).forEach((k, v) -> System.out.println(k + " = " + v));
+        run(n, seed, shape, DEFAULT_MAX_WARMUPS, DEFAULT_RUNS).forEach((k, v) -> System.out.println(k + " = " + v));
     }
 
     /** Runs the benchmark on the steady workload. */
     public static Map<String, Object> run(int impressions, long seed) throws Exception {
-        return run(impressions, seed, WorkloadShape.STEADY, DEFAULT_MAX_WARMUPS);
+        return run(impressions, seed, WorkloadShape.STEADY, DEFAULT_MAX_WARMUPS, DEFAULT_RUNS);
     }
 
     /**
@@ -173,8 +175,11 @@ public final class JoinBenchmark {
      * the target compares steady states, and a 2-core box otherwise spends a quarter of a short
      * run's CPU in the JIT.
      */
-    public static Map<String, Object> run(int impressions, long seed, WorkloadShape shape, int maxWarmups)
+    public static Map<String, Object> run(int impressions, long seed, WorkloadShape shape, int maxWarmups, int runs)
             throws Exception {
+        if (runs < 1) {
+            throw new IllegalArgumentException("runs must be >= 1, got " + runs);
+        }
         if (impressions < 1) {
             throw new IllegalArgumentException("impressions must be >= 1, got " + impressions);
         }
@@ -183,15 +188,13 @@ public final class JoinBenchmark {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("workload", shape.cliName());
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(); BenchCluster cluster = new BenchCluster()) {
             GradeConfig config = config(broker);
             // Event times lie in the past: without infinite retention the broker's first retention
             // check (30 s after start) would delete records while the job still reads them.
             Map<String, String> keep = Map.of("retention.ms", "-1");
             broker.createTopic(config.impressionsTopic(), PARALLELISM, keep);
             broker.createTopic(config.feedbackTopic(), PARALLELISM, keep);
-            broker.createTopic(config.deadLetterTopic(), 1, keep);
-            broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, keep);
 
             Workload w = Workload.generate(impressions, seed, shape);
             produce(broker, config.impressionsTopic(), w.impressions);
@@ -211,39 +214,61 @@ public final class JoinBenchmark {
                 decodeWarmups++;
                 quiet = jitQuiet(jitMillis() - jit0, System.nanoTime() - t0);
             }
-            long decodeJit0 = jitMillis();
-            Timing decode = decodeAll(broker, config, events);
-            long decodeJitMs = jitMillis() - decodeJit0;
-            double decodeRate = events / decode.seconds;
-
             // (b) the join job: like the decode, warm-up runs until the JIT is quiet (JIT of the
             // operators, serializers, RocksDB's JNI paths, the Kafka producer and the broker's
             // transactional write path; same events, their own output topics, group and transactional
-            // ids, a fresh MiniCluster each), then the measured run on a fresh MiniCluster.
+            // ids, a fresh MiniCluster each).
             int joinWarmups = 0;
             JoinRun warm = null;
             quiet = false;
             while (!quiet && joinWarmups < maxWarmups) {
-                GradeConfig warmup = config(broker, EmbeddedKafkaBroker.uniqueTopic("bench-warmup"),
-                        config.impressionsTopic(), config.feedbackTopic());
-                broker.createTopic(warmup.deadLetterTopic(), 1, keep);
-                broker.createTopic(warmup.labelledRequestsTopic(), PARALLELISM, keep);
                 long jit0 = jitMillis();
                 long t0 = System.nanoTime();
-                warm = runJoin(warmup, impressions);
+                warm = runJoin(cluster, broker, config, impressions, "bench-warmup").run;
                 joinWarmups++;
                 quiet = jitQuiet(jitMillis() - jit0, System.nanoTime() - t0);
-                deleteTopics(broker, warmup.labelledRequestsTopic(), warmup.deadLetterTopic());
             }
-            long joinJit0 = jitMillis();
-            JoinRun join = runJoin(config, impressions);
-            long joinJitMs = jitMillis() - joinJit0;
-            double joinRate = events / join.seconds;
-            List<ConsumerRecord<byte[], byte[]>> labelledRecords = broker.readAll(config.labelledRequestsTopic());
+
+            // Measured: a decode pass and a join run, alternating, `runs` times, so that a slow
+            // phase of the box hits both sides; the medians are reported.
+            List<Double> decodeRates = new ArrayList<>();
+            List<Double> joinRates = new ArrayList<>();
+            List<Double> pairRatios = new ArrayList<>();
+            List<Timing> decodes = new ArrayList<>();
+            List<JoinRun> joins = new ArrayList<>();
+            long decodeJitMs = 0;
+            long joinJitMs = 0;
+            MeasuredJoin last = null;
+            for (int i = 0; i < runs; i++) {
+                long jit0 = jitMillis();
+                Timing d = decodeAll(broker, config, events);
+                decodeJitMs += jitMillis() - jit0;
+                jit0 = jitMillis();
+                MeasuredJoin j = runJoin(cluster, broker, config, impressions, "bench-run");
+                joinJitMs += jitMillis() - jit0;
+                if (last != null && !last.digest.equals(j.digest)) {
+                    throw new IllegalStateException("the measured join runs labelled differently: "
+                            + last.digest + " then " + j.digest);
+                }
+                last = j;
+                decodes.add(d);
+                joins.add(j.run);
+                decodeRates.add(events / d.seconds);
+                joinRates.add(events / j.run.seconds);
+                pairRatios.add(events / j.run.seconds / (events / d.seconds));
+            }
+            double decodeRate = median(decodeRates);
+            double joinRate = median(joinRates);
+            Timing decode = decodes.get(medianIndex(decodeRates));
+            JoinRun join = joins.get(medianIndex(joinRates));
 
             out.put("decode_events_per_s", round(decodeRate));
+            out.put("decode_startup_ms", Math.round(decode.startupSeconds * 1000));
             out.put("join_events_per_s", round(joinRate));
             out.put("join_to_decode_ratio", Math.round(joinRate / decodeRate * 1000) / 1000.0);
+            out.put("measured_runs", runs);
+            out.put("join_to_decode_ratio_min", Math.round(java.util.Collections.min(pairRatios) * 1000) / 1000.0);
+            out.put("join_to_decode_ratio_max", Math.round(java.util.Collections.max(pairRatios) * 1000) / 1000.0);
             // CPU-normalised view: this box is shared, so wall-clock rates swing with other load.
             double decodeCpuRate = events / decode.cpuSeconds;
             double joinCpuRate = events / join.cpuSeconds * PARALLELISM;
@@ -257,13 +282,13 @@ public final class JoinBenchmark {
             out.put("taskmanager_managed_memory_mb", managedMemory().getMebiBytes());
             out.put("decode_warmup_passes", decodeWarmups);
             out.put("join_warmup_runs", joinWarmups);
-            out.put("jit_compile_ms_during_decode", decodeJitMs);
-            out.put("jit_compile_ms_during_join", joinJitMs);
+            out.put("jit_compile_ms_during_decode", decodeJitMs / runs);
+            out.put("jit_compile_ms_during_join", joinJitMs / runs);
             out.put("join_wall_s", Math.round(join.wallSeconds * 100) / 100.0);
             out.put("join_wall_events_per_s", round(events / join.wallSeconds));
-            out.put("labelled_requests", labelledRecords.size());
-            out.put("labelled_digest", labelledDigest(labelledRecords));
-            out.put("dead_letters", countRecords(broker, config.deadLetterTopic()));
+            out.put("labelled_requests", last.labelled);
+            out.put("labelled_digest", last.digest);
+            out.put("dead_letters", last.deadLetters);
             out.put("checkpoints", join.checkpointDurations.size());
             out.put("checkpoint_ms_p50", percentile(join.checkpointDurations, 0.5));
             out.put("checkpoint_ms_max", percentile(join.checkpointDurations, 1.0));
@@ -433,7 +458,8 @@ public final class JoinBenchmark {
 
     // ---- (a) bare consume + decode ------------------------------------------------------------
 
-    private record Timing(double seconds, double cpuSeconds) {}
+    /** {@code seconds} from the first record to the last decoded; {@code startupSeconds} before the first record. */
+    private record Timing(double seconds, double cpuSeconds, double startupSeconds) {}
 
     /** Wall and CPU seconds to consume and decode every event of both topics with a plain consumer. */
     private static Timing decodeAll(EmbeddedKafkaBroker broker, GradeConfig config, long expected) {
@@ -444,6 +470,7 @@ public final class JoinBenchmark {
         long t0 = System.nanoTime();
         long decoded = 0;
         long failed = 0;
+        long first = 0;
         var props = broker.consumerProperties("decode-" + System.nanoTime());
         props.put("max.poll.records", "2000");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -461,6 +488,9 @@ public final class JoinBenchmark {
                     throw new IllegalStateException("decoded only " + decoded + " of " + expected + " events");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (first == 0) {
+                        first = System.nanoTime();
+                    }
                     boolean ok = r.topic().equals(config.impressionsTopic())
                             ? impCodec.decode(r.value()).isOk() : fbCodec.decode(r.value()).isOk();
                     if (ok) {
@@ -474,7 +504,8 @@ public final class JoinBenchmark {
         if (failed > 0) {
             throw new IllegalStateException(failed + " events failed to decode");
         }
-        return new Timing((System.nanoTime() - t0) / 1e9, (threads.getCurrentThreadCpuTime() - cpu0) / 1e9);
+        long end = System.nanoTime();
+        return new Timing((end - first) / 1e9, (threads.getCurrentThreadCpuTime() - cpu0) / 1e9, (first - t0) / 1e9);
     }
 
     // ---- (b) the join job -----------------------------------------------------------------------
@@ -604,43 +635,107 @@ public final class JoinBenchmark {
         }
     }
 
-    private static JoinRun runJoin(GradeConfig config, int impressions) throws Exception {
-        Path checkpoints = Files.createTempDirectory("grade-join-bench-");
-        Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(checkpoints, null);
-        conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 10_000);
-        conf.set(RestOptions.PORT, 0); // a free port: never collide with a dashboard or another run
-        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managedMemory());
-        MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
-                .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(PARALLELISM).build();
-        try (MiniCluster cluster = new MiniCluster(mc)) {
-            cluster.start();
-            TestStreamEnvironment.setAsContext(cluster, PARALLELISM);
-            try {
-                StreamExecutionEnvironment env = GradeJob.environment(config);
-                JoinOutputs outputs = JoinPipeline.build(env, config, KafkaConnectors.source(config,
-                        OffsetsInitializer.latest(), new FirstRecordStamp(new EventDeserializationSchema(config))));
-                outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config))
-                        .name("dead-letter-sink").uid(JoinPipeline.UID_DEAD_LETTER_SINK);
-                outputs.labelledRequests().map(new LastLabelledStamp(), Types.POJO(LabelledRequest.class))
-                        .name("stamp").uid("bench-stamp")
-                        .sinkTo(KafkaConnectors.labelledRequestSink(config))
-                        .name("labelled-requests-sink").uid(JoinPipeline.UID_LABELLED_SINK);
-                FIRST_RECORD_NANOS.set(0);
-                LAST_LABELLED_NANOS.set(0);
-                long t0 = System.nanoTime();
-                CpuSampler cpu = new CpuSampler();
-                JobClient client = env.executeAsync("join-benchmark");
-                try (cpu) {
-                    client.getJobExecutionResult().get(30, TimeUnit.MINUTES);
-                }
-                double wall = (System.nanoTime() - t0) / 1e9;
-                double processing = (LAST_LABELLED_NANOS.get() - FIRST_RECORD_NANOS.get()) / 1e9;
-                return stats(cluster, client.getJobID(), processing, wall, cpu.cpuSeconds(), cpu.cpuSecondsByGroup());
-            } finally {
-                TestStreamEnvironment.unsetAsContext();
-            }
+    /** A join run with what it committed: labelled requests, their digest, dead letters. */
+    private record MeasuredJoin(JoinRun run, int labelled, String digest, long deadLetters) {}
+
+    /**
+     * One join run over the input topics of {@code inputs}, with its own output topics, group and
+     * transactional ids (named after {@code prefix}), deleted after their records are counted.
+     */
+    private static MeasuredJoin runJoin(BenchCluster cluster, EmbeddedKafkaBroker broker, GradeConfig inputs,
+                                        int impressions, String prefix) throws Exception {
+        GradeConfig config = config(broker, EmbeddedKafkaBroker.uniqueTopic(prefix), inputs.impressionsTopic(),
+                inputs.feedbackTopic());
+        Map<String, String> keep = Map.of("retention.ms", "-1");
+        broker.createTopic(config.deadLetterTopic(), 1, keep);
+        broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, keep);
+        try {
+            JoinRun run = runJoin(cluster, config, impressions);
+            List<ConsumerRecord<byte[], byte[]>> labelled = broker.readAll(config.labelledRequestsTopic());
+            return new MeasuredJoin(run, labelled.size(), labelledDigest(labelled),
+                    countRecords(broker, config.deadLetterTopic()));
         } finally {
-            deleteQuietly(checkpoints);
+            deleteTopics(broker, config.labelledRequestsTopic(), config.deadLetterTopic());
+        }
+    }
+
+    /** Index of the median of {@code values} (the upper one for an even count). */
+    static int medianIndex(List<Double> values) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            order.add(i);
+        }
+        order.sort(java.util.Comparator.comparing(values::get));
+        return order.get(values.size() / 2);
+    }
+
+    static double median(List<Double> values) {
+        return values.get(medianIndex(values));
+    }
+
+    /**
+     * The benchmark's standing cluster: one MiniCluster (one TaskManager, 2 slots, RocksDB with
+     * checkpoints, the compose TaskManager's managed memory) that every warm-up and measured join
+     * run is submitted to, as jobs are to a standing Flink cluster: the cluster's own start (RPC,
+     * actor systems, REST) is neither repeated nor JIT-compiled during a measured run.
+     */
+    static final class BenchCluster implements AutoCloseable {
+        final MiniCluster cluster;
+        private final Path checkpoints;
+
+        BenchCluster() throws Exception {
+            checkpoints = Files.createTempDirectory("grade-join-bench-");
+            Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(checkpoints, null);
+            conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 10_000);
+            conf.set(RestOptions.PORT, 0); // a free port: never collide with a dashboard or another run
+            conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, managedMemory());
+            MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder()
+                    .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(PARALLELISM).build();
+            cluster = new MiniCluster(mc);
+            try {
+                cluster.start();
+            } catch (Exception e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                cluster.close();
+            } finally {
+                deleteQuietly(checkpoints);
+            }
+        }
+    }
+
+    private static JoinRun runJoin(BenchCluster bench, GradeConfig config, int impressions) throws Exception {
+        MiniCluster cluster = bench.cluster;
+        TestStreamEnvironment.setAsContext(cluster, PARALLELISM);
+        try {
+            StreamExecutionEnvironment env = GradeJob.environment(config);
+            JoinOutputs outputs = JoinPipeline.build(env, config, KafkaConnectors.source(config,
+                    OffsetsInitializer.latest(), new FirstRecordStamp(new EventDeserializationSchema(config))));
+            outputs.deadLetters().sinkTo(KafkaConnectors.deadLetterSink(config))
+                    .name("dead-letter-sink").uid(JoinPipeline.UID_DEAD_LETTER_SINK);
+            outputs.labelledRequests().map(new LastLabelledStamp(), Types.POJO(LabelledRequest.class))
+                    .name("stamp").uid("bench-stamp")
+                    .sinkTo(KafkaConnectors.labelledRequestSink(config))
+                    .name("labelled-requests-sink").uid(JoinPipeline.UID_LABELLED_SINK);
+            FIRST_RECORD_NANOS.set(0);
+            LAST_LABELLED_NANOS.set(0);
+            long t0 = System.nanoTime();
+            CpuSampler cpu = new CpuSampler();
+            JobClient client = env.executeAsync("join-benchmark");
+            try (cpu) {
+                client.getJobExecutionResult().get(30, TimeUnit.MINUTES);
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double processing = (LAST_LABELLED_NANOS.get() - FIRST_RECORD_NANOS.get()) / 1e9;
+            return stats(cluster, client.getJobID(), processing, wall, cpu.cpuSeconds(), cpu.cpuSecondsByGroup());
+        } finally {
+            TestStreamEnvironment.unsetAsContext();
         }
     }
 

@@ -1,6 +1,9 @@
 package io.grade.jobs.events;
 
-/** A validated feedback event, its type already mapped to a task index; a Flink POJO. */
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
+/** A validated feedback event, its type already mapped to a task index; serialized by {@link FeedbackEventSerializer}. */
+@TypeInfo(FeedbackEventSerializer.Factory.class)
 public class FeedbackEvent {
 
     public String eventId;

@@ -1,9 +1,12 @@
 package io.grade.jobs.events;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
- * A validated impression in the job's own Flink POJO form: primitive arrays instead of Avro lists,
- * so that Flink's PojoSerializer handles it (no Kryo) and state stays compact.
+ * A validated impression in the job's own form: primitive arrays instead of Avro lists, serialized
+ * between tasks by the hand-written {@link ImpressionEventSerializer} (no reflection, no Kryo).
  */
+@TypeInfo(ImpressionEventSerializer.Factory.class)
 public class ImpressionEvent {
 
     public String eventId;

@@ -18,6 +18,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 /** The job's Kafka sources and sinks, built from the configuration (tests and the benchmark reuse them). */
 public final class KafkaConnectors {
 
+    /** batch.size of the exactly-once sinks' producers. */
+    static final int SINK_BATCH_BYTES = 256 * 1024;
+
     private KafkaConnectors() {}
 
     /**
@@ -82,6 +85,10 @@ public final class KafkaConnectors {
                 .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()))
                 .setProperty(ProducerConfig.ACKS_CONFIG, "all")
                 .setProperty(ProducerConfig.LINGER_MS_CONFIG, "5")
+                // Records become visible only at the checkpoint's commit, so larger batches cost no
+                // latency: 256 KiB holds ~190 labelled requests against ~11 in the default 16 KiB,
+                // i.e. far fewer produce requests for the producer and the broker.
+                .setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(SINK_BATCH_BYTES))
                 .build();
     }
 }

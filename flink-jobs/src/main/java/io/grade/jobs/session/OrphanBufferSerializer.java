@@ -1,6 +1,9 @@
 package io.grade.jobs.session;
 
 import io.grade.jobs.events.FeedbackEvent;
+import io.grade.jobs.events.FeedbackEventSerializer;
+import io.grade.jobs.serde.CompactSerializer;
+import io.grade.jobs.serde.StateIo;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -40,14 +43,7 @@ public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer
                 throw new IOException("an orphan buffer mixes requests: " + requestId + "/" + userId + " and "
                         + f.requestId + "/" + f.userId);
             }
-            StateIo.writeString(f.eventId, out);
-            StateIo.writeString(f.itemId, out);
-            out.writeLong(f.eventTime);
-            StateIo.writeString(f.type, out);
-            out.writeInt(f.task);
-            out.writeDouble(f.value);
-            out.writeInt(f.sourcePartition);
-            out.writeLong(f.sourceOffset);
+            FeedbackEventSerializer.writeBody(f, out);
             out.writeLong(b.expiries[i]);
         }
     }
@@ -65,16 +61,9 @@ public final class OrphanBufferSerializer extends CompactSerializer<OrphanBuffer
         String userId = StateIo.readString(in);
         for (int i = 0; i < n; i++) {
             FeedbackEvent f = new FeedbackEvent();
-            f.eventId = StateIo.readString(in);
             f.requestId = requestId;
             f.userId = userId;
-            f.itemId = StateIo.readString(in);
-            f.eventTime = in.readLong();
-            f.type = StateIo.readString(in);
-            f.task = in.readInt();
-            f.value = in.readDouble();
-            f.sourcePartition = in.readInt();
-            f.sourceOffset = in.readLong();
+            FeedbackEventSerializer.readBody(f, in);
             b.events[i] = f;
             b.expiries[i] = in.readLong();
         }

@@ -1,6 +1,7 @@
 package io.grade.jobs.session;
 
 import io.grade.jobs.reward.ServedRanking;
+import io.grade.jobs.serde.StateIo;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;

@@ -1,5 +1,6 @@
 package io.grade.jobs.session;
 
+import io.grade.jobs.serde.CompactSerializer;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

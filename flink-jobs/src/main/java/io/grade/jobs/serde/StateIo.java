@@ -1,4 +1,4 @@
-package io.grade.jobs.session;
+package io.grade.jobs.serde;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,12 +6,12 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /** Compact field encodings shared by the join's state serializers. */
-final class StateIo {
+public final class StateIo {
 
     private StateIo() {}
 
     /** Unsigned LEB128: 1 byte below 128. */
-    static void writeVarInt(int v, DataOutputView out) throws IOException {
+    public static void writeVarInt(int v, DataOutputView out) throws IOException {
         while ((v & ~0x7F) != 0) {
             out.writeByte((v & 0x7F) | 0x80);
             v >>>= 7;
@@ -19,7 +19,7 @@ final class StateIo {
         out.writeByte(v);
     }
 
-    static int readVarInt(DataInputView in) throws IOException {
+    public static int readVarInt(DataInputView in) throws IOException {
         int v = 0;
         for (int shift = 0; shift < 35; shift += 7) {
             int b = in.readUnsignedByte();
@@ -36,7 +36,7 @@ final class StateIo {
      * UTF-8 coding of these short ASCII ids is much cheaper than StringValue's char-by-char
      * encoding with its thread-local buffer. Ids come from Avro strings, which are valid UTF-8.
      */
-    static void writeString(String s, DataOutputView out) throws IOException {
+    public static void writeString(String s, DataOutputView out) throws IOException {
         if (s == null) {
             writeVarInt(0, out);
             return;
@@ -46,7 +46,7 @@ final class StateIo {
         out.write(b);
     }
 
-    static String readString(DataInputView in) throws IOException {
+    public static String readString(DataInputView in) throws IOException {
         int n = readVarInt(in);
         if (n == 0) {
             return null;
@@ -56,14 +56,14 @@ final class StateIo {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    static void writeDoubles(double[] a, DataOutputView out) throws IOException {
+    public static void writeDoubles(double[] a, DataOutputView out) throws IOException {
         writeVarInt(a.length, out);
         for (double v : a) {
             out.writeDouble(v);
         }
     }
 
-    static double[] readDoubles(DataInputView in) throws IOException {
+    public static double[] readDoubles(DataInputView in) throws IOException {
         double[] a = new double[readVarInt(in)];
         for (int i = 0; i < a.length; i++) {
             a[i] = in.readDouble();
@@ -71,14 +71,14 @@ final class StateIo {
         return a;
     }
 
-    static void writeFloats(float[] a, DataOutputView out) throws IOException {
+    public static void writeFloats(float[] a, DataOutputView out) throws IOException {
         writeVarInt(a.length, out);
         for (float v : a) {
             out.writeFloat(v);
         }
     }
 
-    static float[] readFloats(DataInputView in) throws IOException {
+    public static float[] readFloats(DataInputView in) throws IOException {
         float[] a = new float[readVarInt(in)];
         for (int i = 0; i < a.length; i++) {
             a[i] = in.readFloat();
@@ -87,14 +87,14 @@ final class StateIo {
     }
 
     /** Small non-negative ints as var-ints; {@code offset} shifts values >= -offset (positions use 1 for -1). */
-    static void writeSmallInts(int[] a, int offset, DataOutputView out) throws IOException {
+    public static void writeSmallInts(int[] a, int offset, DataOutputView out) throws IOException {
         writeVarInt(a.length, out);
         for (int v : a) {
             writeVarInt(v + offset, out);
         }
     }
 
-    static int[] readSmallInts(int offset, DataInputView in) throws IOException {
+    public static int[] readSmallInts(int offset, DataInputView in) throws IOException {
         int[] a = new int[readVarInt(in)];
         for (int i = 0; i < a.length; i++) {
             a[i] = readVarInt(in) - offset;
@@ -102,14 +102,14 @@ final class StateIo {
         return a;
     }
 
-    static void writeStrings(String[] a, DataOutputView out) throws IOException {
+    public static void writeStrings(String[] a, DataOutputView out) throws IOException {
         writeVarInt(a.length, out);
         for (String s : a) {
             writeString(s, out);
         }
     }
 
-    static String[] readStrings(DataInputView in) throws IOException {
+    public static String[] readStrings(DataInputView in) throws IOException {
         String[] a = new String[readVarInt(in)];
         for (int i = 0; i < a.length; i++) {
             a[i] = readString(in);

@@ -1,4 +1,4 @@
-package io.grade.jobs.session;
+package io.grade.jobs.serde;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * writes and reads its fields; copies go through the bytes (RocksDB never copies, only a heap
  * backend would).
  */
-abstract class CompactSerializer<T> extends TypeSerializerSingleton<T> {
+public abstract class CompactSerializer<T> extends TypeSerializerSingleton<T> {
 
     private static final long serialVersionUID = 1L;
 
