@@ -217,7 +217,7 @@ public final class JoinBenchmark {
             // (b) the join job: like the decode, warm-up runs until the JIT is quiet (JIT of the
             // operators, serializers, RocksDB's JNI paths, the Kafka producer and the broker's
             // transactional write path; same events, their own output topics, group and transactional
-            // ids, a fresh MiniCluster each).
+            // ids, all submitted to the one standing cluster).
             int joinWarmups = 0;
             JoinRun warm = null;
             quiet = false;
