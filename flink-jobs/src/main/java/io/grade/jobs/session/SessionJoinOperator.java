@@ -200,6 +200,9 @@ public class SessionJoinOperator extends AbstractStreamOperator<LabelledRequest>
             for (FeedbackEvent f : slot.orphans.events) {
                 joined |= handle(labels.apply(f, config), f, watermark);
             }
+            // Nothing is left for the orphans' expiry timer to do: delete it now rather than let it
+            // fire into a lookup (it is always at the buffer's earliest expiry, see processElement2).
+            timers.deleteEventTimeTimer(EXPIRE_ORPHANS + e.requestId, slot.orphans.earliestExpiry());
         }
         if (joined) {
             observeServedReward(labels);

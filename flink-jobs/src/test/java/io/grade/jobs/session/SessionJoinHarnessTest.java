@@ -146,7 +146,10 @@ class SessionJoinHarnessTest {
     void shouldBufferFeedbackThatArrivesBeforeItsImpressionAndJoinIt() throws Exception {
         feedbackAt(feedback("f1", "u1", "r1", "i0", 2_000, CTR, 1));
         watermark(1_500);
+        assertThat(harness.numEventTimeTimers()).as("the orphan's expiry").isEqualTo(1);
         impressionAt(impression("u1", "r1", 1_000, 3));
+        assertThat(harness.numEventTimeTimers()).as("close and session end; the joined orphan's expiry deleted")
+                .isEqualTo(2);
         watermark(1_000 + WINDOW_MS);
         assertThat(labelled()).hasSize(1);
         assertThat(labelled().get(0).label(0, CTR)).isEqualTo(1.0);
