@@ -112,6 +112,12 @@ public final class JoinBenchmark {
     public static final int DEFAULT_RUNS = 3;
     /** taskmanager.memory.process.size of docker-compose.yml (DockerComposeTest keeps them equal). */
     public static final String TASKMANAGER_PROCESS_SIZE = "4096m";
+    /**
+     * Config of every topic the benchmark creates. Event times lie in the past: without infinite
+     * retention the broker's first retention check (30 s after start) would delete records while the
+     * job still reads them.
+     */
+    private static final Map<String, String> KEEP = Map.of("retention.ms", "-1");
     /** The decode pass is short (about a second at N = 50,000): at least this many warm-up passes. */
     static final int MIN_DECODE_WARMUPS = 3;
 
@@ -190,11 +196,8 @@ public final class JoinBenchmark {
         out.put("workload", shape.cliName());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(); BenchCluster cluster = new BenchCluster()) {
             GradeConfig config = config(broker);
-            // Event times lie in the past: without infinite retention the broker's first retention
-            // check (30 s after start) would delete records while the job still reads them.
-            Map<String, String> keep = Map.of("retention.ms", "-1");
-            broker.createTopic(config.impressionsTopic(), PARALLELISM, keep);
-            broker.createTopic(config.feedbackTopic(), PARALLELISM, keep);
+            broker.createTopic(config.impressionsTopic(), PARALLELISM, KEEP);
+            broker.createTopic(config.feedbackTopic(), PARALLELISM, KEEP);
 
             Workload w = Workload.generate(impressions, seed, shape);
             produce(broker, config.impressionsTopic(), w.impressions);
@@ -231,11 +234,10 @@ public final class JoinBenchmark {
 
             // Measured: a decode pass and a join run, alternating, `runs` times, so that a slow
             // phase of the box hits both sides; the medians are reported.
-            List<Double> decodeRates = new ArrayList<>();
-            List<Double> joinRates = new ArrayList<>();
-            List<Double> pairRatios = new ArrayList<>();
             List<Timing> decodes = new ArrayList<>();
             List<JoinRun> joins = new ArrayList<>();
+            List<Double> decodeRates = new ArrayList<>();
+            List<Double> joinRates = new ArrayList<>();
             long decodeJitMs = 0;
             long joinJitMs = 0;
             MeasuredJoin last = null;
@@ -255,7 +257,10 @@ public final class JoinBenchmark {
                 joins.add(j.run);
                 decodeRates.add(events / d.seconds);
                 joinRates.add(events / j.run.seconds);
-                pairRatios.add(events / j.run.seconds / (events / d.seconds));
+            }
+            List<Double> pairRatios = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                pairRatios.add(joinRates.get(i) / decodeRates.get(i));
             }
             double decodeRate = median(decodeRates);
             double joinRate = median(joinRates);
@@ -458,7 +463,7 @@ public final class JoinBenchmark {
 
     // ---- (a) bare consume + decode ------------------------------------------------------------
 
-    /** {@code seconds} from the first record to the last decoded; {@code startupSeconds} before the first record. */
+    /** Wall and CPU seconds from the first record to the last decoded; {@code startupSeconds} before the first record. */
     private record Timing(double seconds, double cpuSeconds, double startupSeconds) {}
 
     /** Wall and CPU seconds to consume and decode every event of both topics with a plain consumer. */
@@ -466,11 +471,11 @@ public final class JoinBenchmark {
         EventCodec<Impression> impCodec = EventCodec.impressions();
         EventCodec<Feedback> fbCodec = EventCodec.feedback();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long decoded = 0;
         long failed = 0;
         long first = 0;
+        long cpuFirst = 0;
         var props = broker.consumerProperties("decode-" + System.nanoTime());
         props.put("max.poll.records", "2000");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -490,6 +495,7 @@ public final class JoinBenchmark {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     if (first == 0) {
                         first = System.nanoTime();
+                        cpuFirst = threads.getCurrentThreadCpuTime();
                     }
                     boolean ok = r.topic().equals(config.impressionsTopic())
                             ? impCodec.decode(r.value()).isOk() : fbCodec.decode(r.value()).isOk();
@@ -505,7 +511,7 @@ public final class JoinBenchmark {
             throw new IllegalStateException(failed + " events failed to decode");
         }
         long end = System.nanoTime();
-        return new Timing((end - first) / 1e9, (threads.getCurrentThreadCpuTime() - cpu0) / 1e9, (first - t0) / 1e9);
+        return new Timing((end - first) / 1e9, (threads.getCurrentThreadCpuTime() - cpuFirst) / 1e9, (first - t0) / 1e9);
     }
 
     // ---- (b) the join job -----------------------------------------------------------------------
@@ -646,11 +652,10 @@ public final class JoinBenchmark {
                                         int impressions, String prefix) throws Exception {
         GradeConfig config = config(broker, EmbeddedKafkaBroker.uniqueTopic(prefix), inputs.impressionsTopic(),
                 inputs.feedbackTopic());
-        Map<String, String> keep = Map.of("retention.ms", "-1");
-        broker.createTopic(config.deadLetterTopic(), 1, keep);
-        broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, keep);
+        broker.createTopic(config.deadLetterTopic(), 1, KEEP);
+        broker.createTopic(config.labelledRequestsTopic(), PARALLELISM, KEEP);
         try {
-            JoinRun run = runJoin(cluster, config, impressions);
+            JoinRun run = runJob(cluster, config, impressions);
             List<ConsumerRecord<byte[], byte[]>> labelled = broker.readAll(config.labelledRequestsTopic());
             return new MeasuredJoin(run, labelled.size(), labelledDigest(labelled),
                     countRecords(broker, config.deadLetterTopic()));
@@ -710,7 +715,8 @@ public final class JoinBenchmark {
         }
     }
 
-    private static JoinRun runJoin(BenchCluster bench, GradeConfig config, int impressions) throws Exception {
+    /** Submits the join job to the standing cluster and waits until it has committed everything. */
+    private static JoinRun runJob(BenchCluster bench, GradeConfig config, int impressions) throws Exception {
         MiniCluster cluster = bench.cluster;
         TestStreamEnvironment.setAsContext(cluster, PARALLELISM);
         try {
