@@ -5,6 +5,12 @@ import java.util.Arrays;
 /**
  * Soft structure prior on fusion weights (GRADE-SPEC section 6, R_format): a preferred order of
  * tasks (p_a >= p_b) and per-task bounds lo_k <= p_k <= hi_k. F(p) is the fraction satisfied.
+ *
+ * <p>Counting: each order pair is one constraint, and each task with a bound is one constraint,
+ * whether the bound has one side or two: {@code lo <= p_k <= hi} is the single statement "p_k
+ * lies in its band" and is satisfied only when both sides hold. (Counting the two sides apart
+ * would let a two-sided band weigh twice an order pair and give half credit to a weight outside
+ * its band.)
  */
 public final class FormatConstraints implements java.io.Serializable {
 
@@ -22,11 +28,8 @@ public final class FormatConstraints implements java.io.Serializable {
         this.lo = lo;
         this.hi = hi;
         int c = orderPairs.length;
-        for (double v : lo) {
-            c += Double.isNaN(v) ? 0 : 1;
-        }
-        for (double v : hi) {
-            c += Double.isNaN(v) ? 0 : 1;
+        for (int k = 0; k < Math.max(lo.length, hi.length); k++) {
+            c += bounded(lo, k) || bounded(hi, k) ? 1 : 0;
         }
         this.count = c;
     }
@@ -61,7 +64,11 @@ public final class FormatConstraints implements java.io.Serializable {
         return new FormatConstraints(pairs, l, h);
     }
 
-    /** Number of individual constraints. */
+    private static boolean bounded(double[] bounds, int k) {
+        return k < bounds.length && !Double.isNaN(bounds[k]);
+    }
+
+    /** Number of constraints: order pairs plus tasks with a (one- or two-sided) bound. */
     public int count() {
         return count;
     }
@@ -86,13 +93,10 @@ public final class FormatConstraints implements java.io.Serializable {
                 ok++;
             }
         }
-        for (int k = 0; k < lo.length; k++) {
-            if (!Double.isNaN(lo[k]) && p[k] >= lo[k]) {
-                ok++;
-            }
-        }
-        for (int k = 0; k < hi.length; k++) {
-            if (!Double.isNaN(hi[k]) && p[k] <= hi[k]) {
+        for (int k = 0; k < Math.max(lo.length, hi.length); k++) {
+            boolean hasLo = bounded(lo, k);
+            boolean hasHi = bounded(hi, k);
+            if ((hasLo || hasHi) && (!hasLo || p[k] >= lo[k]) && (!hasHi || p[k] <= hi[k])) {
                 ok++;
             }
         }

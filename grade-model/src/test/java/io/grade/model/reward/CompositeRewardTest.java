@@ -115,4 +115,16 @@ class CompositeRewardTest {
         assertThat(f.satisfiedFraction(new double[] {0.1, 0.9})).isEqualTo(0.0);
         assertThat(f.satisfiedFraction(new double[] {0.3, 0.7})).isCloseTo(1.0 / 3, within(TOLERANCE));
     }
+
+    @Test
+    void shouldCountATwoSidedBandAsOneConstraintMetOnlyInsideTheBand() {
+        // ctr >= cvr, and 0.2 <= ctr <= 0.5: two constraints, not three.
+        FormatConstraints f = FormatConstraints.of(new int[][] {{0, 1}},
+                new double[] {0.2, Double.NaN}, new double[] {0.5, Double.NaN});
+        assertThat(f.count()).isEqualTo(2);
+        assertThat(f.satisfiedFraction(new double[] {0.45, 0.55})).isCloseTo(0.5, within(TOLERANCE)); // in band, order broken
+        assertThat(f.satisfiedFraction(new double[] {0.7, 0.3})).isCloseTo(0.5, within(TOLERANCE)); // above hi: no half credit
+        assertThat(f.satisfiedFraction(new double[] {0.1, 0.9})).isEqualTo(0.0);
+        assertThat(f.satisfiedFraction(new double[] {0.5, 0.5})).isEqualTo(1.0); // both sides inclusive
+    }
 }
