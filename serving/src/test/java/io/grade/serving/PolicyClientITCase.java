@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -90,8 +91,14 @@ class PolicyClientITCase {
         EmbeddedKafkaBroker broker = KAFKA.broker();
         String topic = EmbeddedKafkaBroker.uniqueTopic("policy-late");
         try (PolicyClient client = fastRetrying(broker.bootstrapServers(), topic).build().start()) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> client.health().failures() >= 2);
-            PolicyClientHealth missing = client.health();
+            // one consistent view: retried at least twice, the last failure being the missing topic
+            AtomicReference<PolicyClientHealth> seen = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                PolicyClientHealth h = client.health();
+                seen.set(h);
+                return h.failures() >= 2 && h.lastError() != null && h.lastError().contains("does not exist");
+            });
+            PolicyClientHealth missing = seen.get();
             assertThat(missing.lastError()).contains(topic, "does not exist", broker.bootstrapServers());
             assertThat(missing.lastErrorAt()).isNotNull();
             assertThat(missing.connected()).isTrue(); // the broker answered: only the topic is missing
@@ -124,8 +131,10 @@ class PolicyClientITCase {
                 broker.stop();
                 long stopped = System.nanoTime();
                 // noticed by the heartbeat, then retried with backoff; the held version keeps being served
-                await().atMost(Duration.ofSeconds(90)).until(() -> !client.health().connected()
-                        && client.health().failures() >= 2);
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    PolicyClientHealth h = client.health();
+                    return !h.connected() && h.failures() >= 2;
+                });
                 long noticed = System.nanoTime();
                 assertThat(client.health().lastError()).isNotNull();
                 assertThat(client.health().running()).isTrue();
