@@ -21,15 +21,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Properties;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +40,9 @@ public final class LearnerPipeline {
 
     public static final String UID_LEARNER = "grpo-learner";
     public static final String UID_POLICY_SINK = "policy-sink";
+
+    /** Bound of each client-side step before the job starts (reaching Kafka, the topic, the warm start). */
+    static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(60);
 
     private LearnerPipeline() {}
 
@@ -78,17 +78,14 @@ public final class LearnerPipeline {
      * the Stage 1 file, else none = cold start). A restore from a checkpoint ignores it.
      */
     public static byte[] prepare(GradeConfig join, LearnerConfig learner) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, join.bootstrapServers());
-        try (Admin admin = Admin.create(p)) {
-            PolicyTopic.ensure(admin, learner.policyTopic(), learner.policyMaxMessageBytes(), (short) -1);
-        }
+        PolicyTopic.ensure(join.bootstrapServers(), learner.policyTopic(), learner.policyMaxMessageBytes(), (short) -1,
+                PREPARE_TIMEOUT);
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+        ServingPolicy expected = ServingPolicy.staticWeights(learner.modelId(), Arrays.asList(join.taskNames()),
+                join.featureDim(), join.fusion(), join.betas(), uniform(join.tasks()));
         if (learner.warmStart()) {
-            ServingPolicy expected = ServingPolicy.staticWeights(learner.modelId(), Arrays.asList(join.taskNames()),
-                    join.featureDim(), join.fusion(), join.betas(), uniform(join.tasks()));
             Optional<PolicySnapshot> newest = WarmStart.newest(join.bootstrapServers(), learner.policyTopic(),
-                    expected, Duration.ofSeconds(60));
+                    expected, learner.maxVersionJump(), PREPARE_TIMEOUT);
             if (newest.isPresent()) {
                 return codec.encode(newest.get());
             }
@@ -106,7 +103,7 @@ public final class LearnerPipeline {
                         + " is not a PolicySnapshot: " + d.failure());
             }
             var problems = io.grade.model.policy.SnapshotValidator.validate(d.value(),
-                    Arrays.asList(join.taskNames()), join.featureDim());
+                    io.grade.serving.PolicyHolder.expectationsOf(expected), 0);
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("option 'stage1-snapshot': " + problems);
             }

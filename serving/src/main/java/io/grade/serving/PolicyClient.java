@@ -1,10 +1,13 @@
 package io.grade.serving;
 
+import io.grade.model.policy.SnapshotExpectations;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -29,34 +34,66 @@ import org.slf4j.LoggerFactory;
 /**
  * Serving-side policy client: follows the policy topic with {@code read_committed} on all
  * partitions from the beginning (the topic is compacted, so this replays the newest version of
- * each model), validates every snapshot and swaps it in atomically; bad snapshots are counted and
- * the last good policy is kept. No consumer group: every serving instance reads everything.
+ * each model), validates every snapshot strictly ({@link PolicyHolder}) and swaps it in
+ * atomically; bad snapshots are counted by reason and the last good policy is kept. No consumer
+ * group: every serving instance reads everything.
+ *
+ * <p>The client never stops on its own: any failure (broker down, topic missing, a metadata or
+ * offsets request timing out) is logged, recorded in {@link #health()}, and followed by a retry
+ * with a fresh consumer after a bounded exponential backoff, continuing from the offsets already
+ * read. A metadata and end-offsets request every {@code metadataInterval} doubles as a heartbeat,
+ * so a broker that went away is noticed even when no record is due.
  */
 public final class PolicyClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyClient.class);
-    private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
 
     private final String topic;
+    private final String bootstrapServers;
     private final byte[] modelKey;
     private final PolicyHolder holder;
     private final Properties consumerProps;
     private final Duration pollTimeout;
+    private final Duration requestTimeout;
+    private final Duration metadataInterval;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Clock clock;
     private final EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
     private final CountDownLatch warm = new CountDownLatch(1);
+    private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicLong decodeFailures = new AtomicLong();
     private final AtomicLong otherKeys = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong consecutiveFailures = new AtomicLong();
+    /** Next offset to read per partition, kept across consumer re-creations. */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final Thread thread;
     private final Consumer<PolicySnapshot> onAccepted;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile Map<TopicPartition, Long> warmUpEnd;
     private volatile boolean running = true;
-    private volatile Throwable failure;
+    private volatile boolean alive = true;
+    private volatile boolean connected;
+    private volatile Throwable lastFailure;
+    private volatile Instant lastFailureAt;
 
     private PolicyClient(Builder b) {
         this.topic = b.topic;
-        this.holder = new PolicyHolder(b.fallback);
+        this.bootstrapServers = b.bootstrapServers;
+        this.clock = b.clock;
+        SnapshotExpectations expected = (b.expectations != null ? b.expectations
+                : PolicyHolder.expectationsOf(b.fallback));
+        if (b.maxVersionJump > 0) {
+            expected = expected.withMaxVersionJump(b.maxVersionJump);
+        }
+        this.holder = new PolicyHolder(b.fallback, expected, b.clock);
         this.modelKey = b.fallback.modelId().getBytes(StandardCharsets.UTF_8);
         this.pollTimeout = b.pollTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.metadataInterval = b.metadataInterval;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
         this.onAccepted = b.onAccepted;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
@@ -65,14 +102,20 @@ public final class PolicyClient implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "grade-policy-client-" + b.fallback.modelId());
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(b.requestTimeout.toMillis()));
         p.putAll(b.overrides);
         this.consumerProps = p;
         this.thread = new Thread(this::loop, "grade-policy-client-" + b.fallback.modelId());
         this.thread.setDaemon(true);
     }
 
-    /** A builder; {@code fallback} is served until the first valid snapshot and fixes model id, tasks and feature dimension. */
+    /**
+     * A builder. {@code fallback} is served until the first valid snapshot; it fixes the model id
+     * and, unless {@link Builder#expectations} says otherwise, what every snapshot must agree with:
+     * its task names (order included), feature dimension, fusion kind and betas.
+     */
     public static Builder builder(String bootstrapServers, String topic, ServingPolicy fallback) {
         return new Builder(bootstrapServers, topic, fallback);
     }
@@ -83,7 +126,7 @@ public final class PolicyClient implements AutoCloseable {
         return this;
     }
 
-    /** Waits until the client has read the topic up to where it ended when the client started. */
+    /** Waits until the client has read the topic up to where it ended when the client first reached it. */
     public boolean awaitWarmUp(Duration timeout) throws InterruptedException {
         return warm.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -108,37 +151,167 @@ public final class PolicyClient implements AutoCloseable {
         return otherKeys.get();
     }
 
-    /** The error that stopped the background thread, if any. */
+    /** The last failure of the client loop (it was retried), or null. */
     public Throwable failure() {
-        return failure;
+        return lastFailure;
+    }
+
+    /** Everything a service's monitoring needs, as of now. */
+    public PolicyClientHealth health() {
+        ServingPolicy served = holder.current();
+        Instant acceptedAt = holder.lastAcceptedAt();
+        Instant now = clock.instant();
+        Throwable f = lastFailure;
+        return new PolicyClientHealth(served.modelId(), topic, alive && running, connected, warm.getCount() == 0,
+                served.version(), served.createdAt(), acceptedAt,
+                acceptedAt == null ? null : Duration.between(acceptedAt, now), holder.acceptedCount(),
+                holder.rejectedInvalidCount(), holder.rejectionsByReason(), holder.rejectedStaleCount(), decodeFailures.get(), failures.get(),
+                consecutiveFailures.get(), f == null ? null : f.getClass().getSimpleName() + ": " + f.getMessage(),
+                lastFailureAt);
     }
 
     private void loop() {
+        try {
+            while (running) {
+                try {
+                    runSession();
+                } catch (WakeupException e) {
+                    if (running) {
+                        recordFailure(e);
+                    }
+                } catch (Exception e) {
+                    recordFailure(e);
+                }
+                if (running) {
+                    backoff();
+                }
+            }
+        } catch (Error e) {
+            alive = false;
+            recordFailure(e);
+            LOG.error("policy client on {} stopped by {}; keeps serving v{}", topic, e, holder.current().version(), e);
+            throw e;
+        } finally {
+            connected = false;
+        }
+    }
+
+    /** One consumer's life: discover, assign, read until closed; any failure propagates to the retry loop. */
+    private void runSession() {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps)) {
             consumer = c;
-            List<TopicPartition> partitions = assignAll(c, List.of());
-            Map<TopicPartition, Long> warmUpEnd = new HashMap<>(c.endOffsets(partitions));
-            long nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
+            if (!running) {
+                return; // close() ran before the consumer was visible to it
+            }
+            List<TopicPartition> partitions = discover(c);
+            assign(c, partitions);
+            if (warmUpEnd == null) {
+                warmUpEnd = new HashMap<>(c.endOffsets(partitions, requestTimeout));
+            }
+            contact();
+            long nextCheck = System.nanoTime() + metadataInterval.toNanos();
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(pollTimeout)) {
                     handle(r);
+                    positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                 }
                 if (warm.getCount() > 0 && reached(c, warmUpEnd)) {
                     LOG.info("policy client warmed up on {}: serving v{}", topic, holder.current().version());
                     warm.countDown();
                 }
-                if (System.nanoTime() > nextRefresh) {
-                    partitions = assignAll(c, partitions);
-                    nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
+                if (System.nanoTime() > nextCheck) {
+                    List<TopicPartition> now = discover(c);
+                    if (!now.equals(partitions)) {
+                        assign(c, now);
+                        partitions = now;
+                    }
+                    c.endOffsets(partitions, requestTimeout); // heartbeat: throws when the broker is gone
+                    contact();
+                    nextCheck = System.nanoTime() + metadataInterval.toNanos();
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                failure = e;
-            }
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /** Every partition of the topic; a missing topic is a failure like any other (retried). */
+    private List<TopicPartition> discover(KafkaConsumer<byte[], byte[]> c) {
+        List<PartitionInfo> infos;
+        try {
+            infos = c.partitionsFor(topic, requestTimeout);
         } catch (RuntimeException e) {
-            failure = e;
-            LOG.error("policy client on {} stopped; keeps serving v{}", topic, holder.current().version(), e);
+            connected = false;
+            throw e;
+        }
+        connected = true; // the broker answered, even if the topic is not there
+        if (infos == null || infos.isEmpty()) {
+            throw new TopicMissingException("policy topic " + topic + " does not exist on " + bootstrapServers
+                    + " (yet); serving v" + holder.current().version() + " meanwhile");
+        }
+        List<TopicPartition> all = new ArrayList<>();
+        for (PartitionInfo i : infos) {
+            all.add(new TopicPartition(topic, i.partition()));
+        }
+        all.sort((a, b) -> Integer.compare(a.partition(), b.partition()));
+        return all;
+    }
+
+    /** Assigns the partitions and positions each at the next offset to read (the beginning for new ones). */
+    private void assign(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> partitions) {
+        c.assign(partitions);
+        List<TopicPartition> fresh = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            Long next = positions.get(tp);
+            if (next == null) {
+                fresh.add(tp);
+            } else {
+                c.seek(tp, next);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            c.seekToBeginning(fresh);
+        }
+    }
+
+    private void contact() {
+        connected = true;
+        if (consecutiveFailures.getAndSet(0) > 0) {
+            LOG.info("policy client on {} reconnected to {}; serving v{}", topic, bootstrapServers,
+                    holder.current().version());
+        }
+    }
+
+    private void recordFailure(Throwable e) {
+        if (!(e instanceof TopicMissingException)) {
+            connected = false; // a missing topic is an answer from the broker
+        }
+        lastFailure = e;
+        lastFailureAt = clock.instant();
+        failures.incrementAndGet();
+        long n = consecutiveFailures.incrementAndGet();
+        // First failure in a row at WARN with the stack trace, repeats at WARN without it: visible, not flooding.
+        if (n == 1) {
+            LOG.warn("policy client on {} ({}) failed; retrying, serving v{}", topic, bootstrapServers,
+                    holder.current().version(), e);
+        } else {
+            LOG.warn("policy client on {} ({}) failed {} times in a row; retrying, serving v{}: {}", topic,
+                    bootstrapServers, n, holder.current().version(), e.toString());
+        }
+    }
+
+    /** Sleeps min(max, initial * 2^(n-1)) with equal jitter (half fixed, half random); close() cuts it short. */
+    private void backoff() {
+        long n = Math.max(1, consecutiveFailures.get());
+        long initial = initialBackoff.toMillis();
+        long cap = maxBackoff.toMillis();
+        long delay = n >= 31 ? cap : Math.min(cap, initial << (n - 1));
+        long sleep = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        try {
+            stop.await(sleep, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
@@ -150,68 +323,59 @@ public final class PolicyClient implements AutoCloseable {
         if (r.value() == null) {
             return; // tombstone: deleting a model's history never un-serves the held policy
         }
-        DecodeResult<PolicySnapshot> d = codec.decode(r.value());
-        if (!d.isOk()) {
+        DecodeResult<PolicySnapshot> d;
+        try {
+            d = codec.decode(r.value());
+        } catch (RuntimeException e) {
+            d = null;
+            LOG.warn("policy record {}-{}@{} broke the decoder: {}", r.topic(), r.partition(), r.offset(), e.toString());
+        }
+        if (d == null || !d.isOk()) {
             decodeFailures.incrementAndGet();
-            LOG.warn("undecodable policy record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), d.failure());
+            if (d != null) {
+                LOG.warn("undecodable policy record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), d.failure());
+            }
             return;
         }
         if (holder.offer(d.value()).status() == SnapshotOutcome.Status.ACCEPTED) {
-            onAccepted.accept(d.value());
+            try {
+                onAccepted.accept(d.value());
+            } catch (RuntimeException e) {
+                LOG.warn("onAccepted listener failed on v{}: {}", d.value().getVersion(), e.toString(), e);
+            }
         }
     }
 
     private boolean reached(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
         for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (c.position(e.getKey()) < e.getValue()) {
+            if (c.position(e.getKey(), requestTimeout) < e.getValue()) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Assigns every partition of the topic (waiting for it to exist); new ones start from the beginning. */
-    private List<TopicPartition> assignAll(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> had) {
-        while (running) {
-            List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
-            if (infos != null && !infos.isEmpty()) {
-                List<TopicPartition> all = new ArrayList<>();
-                for (PartitionInfo i : infos) {
-                    all.add(new TopicPartition(topic, i.partition()));
-                }
-                if (!all.equals(had)) {
-                    c.assign(all);
-                    List<TopicPartition> fresh = new ArrayList<>(all);
-                    fresh.removeAll(had);
-                    c.seekToBeginning(fresh);
-                }
-                return all;
-            }
-            LOG.info("policy topic {} does not exist yet; waiting", topic);
-            sleepQuietly(1000);
-        }
-        return had;
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         running = false;
+        stop.countDown();
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
         try {
-            thread.join(10_000);
+            thread.join(requestTimeout.toMillis() + 10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The broker answered, but the topic is not there (yet). */
+    private static final class TopicMissingException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        TopicMissingException(String message) {
+            super(message);
         }
     }
 
@@ -222,6 +386,13 @@ public final class PolicyClient implements AutoCloseable {
         private final ServingPolicy fallback;
         private final Map<String, Object> overrides = new HashMap<>();
         private Duration pollTimeout = Duration.ofMillis(200);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private Duration metadataInterval = Duration.ofSeconds(10);
+        private Duration initialBackoff = Duration.ofMillis(200);
+        private Duration maxBackoff = Duration.ofSeconds(30);
+        private SnapshotExpectations expectations;
+        private long maxVersionJump;
+        private Clock clock = Clock.systemUTC();
         private Consumer<PolicySnapshot> onAccepted = s -> { };
 
         private Builder(String bootstrapServers, String topic, ServingPolicy fallback) {
@@ -236,8 +407,58 @@ public final class PolicyClient implements AutoCloseable {
             return this;
         }
 
+        /** How long one poll waits for records (default 200 ms). */
         public Builder pollTimeout(Duration d) {
             this.pollTimeout = d;
+            return this;
+        }
+
+        /** Timeout of one metadata or offsets request (default 10 s); a timeout is a failure, retried. */
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = d;
+            return this;
+        }
+
+        /** How often partitions and end offsets are refreshed, the heartbeat (default 10 s). */
+        public Builder metadataInterval(Duration d) {
+            this.metadataInterval = d;
+            return this;
+        }
+
+        /** Retry delays: {@code initial}, doubled per failure in a row up to {@code max} (defaults 200 ms, 30 s). */
+        public Builder backoff(Duration initial, Duration max) {
+            this.initialBackoff = initial;
+            this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * What every snapshot must agree with: task names in order, feature dimension, fusion kind,
+         * betas (bit for bit), version-jump bound. Defaults to what the fallback serves; given
+         * explicitly (from the service's own configuration, for instance the tasks its MTL model
+         * scores), {@link #build()} fails when the fallback disagrees.
+         */
+        public Builder expectations(SnapshotExpectations e) {
+            this.expectations = Objects.requireNonNull(e, "expectations");
+            return this;
+        }
+
+        /**
+         * Largest accepted {@code version - held} once a version is held (default {@link
+         * SnapshotExpectations#DEFAULT_MAX_VERSION_JUMP}); larger jumps are rejected as
+         * VERSION_JUMP.
+         */
+        public Builder maxVersionJump(long jump) {
+            if (jump < 1) {
+                throw new IllegalArgumentException("maxVersionJump must be >= 1, got " + jump);
+            }
+            this.maxVersionJump = jump;
+            return this;
+        }
+
+        /** Wall clock for the health view's times (default UTC system clock). */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
             return this;
         }
 
@@ -247,8 +468,27 @@ public final class PolicyClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException naming the setting when a duration is not positive, the
+         *     initial backoff exceeds the maximum, or the fallback disagrees with the expectations
+         */
         public PolicyClient build() {
+            positive("pollTimeout", pollTimeout);
+            positive("requestTimeout", requestTimeout);
+            positive("metadataInterval", metadataInterval);
+            positive("backoff initial", initialBackoff);
+            positive("backoff max", maxBackoff);
+            if (initialBackoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalArgumentException("backoff initial " + initialBackoff + " exceeds backoff max "
+                        + maxBackoff);
+            }
             return new PolicyClient(this);
+        }
+
+        private static void positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("PolicyClient " + name + " must be a positive duration, got " + d);
+            }
         }
     }
 }

@@ -1,9 +1,16 @@
 package io.grade.serving;
 
+import io.grade.model.policy.SnapshotExpectations;
 import io.grade.model.policy.SnapshotProblem;
 import io.grade.model.policy.SnapshotValidator;
 import io.grade.schemas.PolicySnapshot;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -11,32 +18,75 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Holds the policy serving uses and swaps it atomically when a valid, newer snapshot arrives;
- * anything else keeps the last good policy and is counted. Thread-safe: readers never block.
+ * anything else keeps the last good policy and is counted (rejections by {@link
+ * SnapshotProblem.Kind}). Validation is {@link SnapshotValidator#validate(PolicySnapshot,
+ * SnapshotExpectations, long)} against the expected tasks, feature dimension, fusion, betas and
+ * version-jump bound, the same check the job's warm start makes. Thread-safe: readers never block.
  */
 public final class PolicyHolder {
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyHolder.class);
 
     private final String modelId;
-    private final List<String> taskNames;
-    private final int featureDim;
+    private final SnapshotExpectations expected;
+    private final Clock clock;
     private final AtomicReference<ServingPolicy> current;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejectedInvalid = new AtomicLong();
     private final AtomicLong rejectedStale = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
+    private final Map<SnapshotProblem.Kind, AtomicLong> rejectionsByKind = new EnumMap<>(SnapshotProblem.Kind.class);
+    private volatile Instant lastAcceptedAt;
 
-    /** @param fallback served until the first valid snapshot (usually static weights, version 0) */
+    /**
+     * Expects what {@code fallback} serves (its tasks, feature dimension, fusion and betas) and the
+     * default version-jump bound.
+     *
+     * @param fallback served until the first valid snapshot (usually static weights, version 0)
+     */
     public PolicyHolder(ServingPolicy fallback) {
+        this(fallback, expectationsOf(fallback), Clock.systemUTC());
+    }
+
+    /**
+     * @param fallback served until the first valid snapshot
+     * @param expected what every snapshot must agree with
+     * @param clock wall clock for {@link #lastAcceptedAt()}
+     * @throws IllegalArgumentException when the fallback itself does not meet {@code expected}
+     */
+    public PolicyHolder(ServingPolicy fallback, SnapshotExpectations expected, Clock clock) {
         this.modelId = fallback.modelId();
-        this.taskNames = fallback.taskNames();
-        this.featureDim = fallback.featureDim();
+        this.expected = expected;
+        this.clock = clock;
         this.current = new AtomicReference<>(fallback);
+        for (SnapshotProblem.Kind k : SnapshotProblem.Kind.values()) {
+            rejectionsByKind.put(k, new AtomicLong());
+        }
+        checkFallback(fallback, expected);
+    }
+
+    /** Expectations read off a fallback policy: its tasks, feature dimension, fusion and betas. */
+    public static SnapshotExpectations expectationsOf(ServingPolicy fallback) {
+        return SnapshotExpectations.of(fallback.taskNames(), fallback.featureDim(), fallback.fusion(), fallback.betas());
+    }
+
+    private static void checkFallback(ServingPolicy f, SnapshotExpectations e) {
+        SnapshotExpectations own = expectationsOf(f).withMaxVersionJump(e.maxVersionJump());
+        if (!own.equals(e)) {
+            throw new IllegalArgumentException("the fallback policy of model " + f.modelId() + " serves " + own
+                    + " but the client expects " + e + ": give the fallback the tasks, feature dimension, fusion and "
+                    + "betas the job is configured with");
+        }
     }
 
     /** The policy to serve now. */
     public ServingPolicy current() {
         return current.get();
+    }
+
+    /** What snapshots must agree with. */
+    public SnapshotExpectations expectations() {
+        return expected;
     }
 
     /** Validates and, if valid and newer, swaps in the snapshot. */
@@ -45,13 +95,16 @@ public final class PolicyHolder {
             ignored.incrementAndGet();
             return new SnapshotOutcome(SnapshotOutcome.Status.IGNORED_OTHER_MODEL, snapshot.getVersion(), List.of());
         }
-        List<SnapshotProblem> problems = SnapshotValidator.validate(snapshot, taskNames, featureDim);
+        long held = current.get().version();
+        List<SnapshotProblem> problems = SnapshotValidator.validate(snapshot, expected, held);
         if (!problems.isEmpty()) {
             rejectedInvalid.incrementAndGet();
-            LOG.warn("rejected policy {} v{}: {}", modelId, snapshot.getVersion(), problems);
+            Set<SnapshotProblem.Kind> kinds = new LinkedHashSet<>();
+            problems.forEach(p -> kinds.add(p.kind()));
+            kinds.forEach(k -> rejectionsByKind.get(k).incrementAndGet());
+            LOG.warn("rejected policy {} v{} (holding v{}): {}", modelId, snapshot.getVersion(), held, problems);
             return new SnapshotOutcome(SnapshotOutcome.Status.REJECTED_INVALID, snapshot.getVersion(), problems);
         }
-        long held = current.get().version();
         if (snapshot.getVersion() <= held) {
             rejectedStale.incrementAndGet();
             LOG.debug("ignored policy {} v{}: holding v{}", modelId, snapshot.getVersion(), held);
@@ -59,6 +112,7 @@ public final class PolicyHolder {
         }
         current.set(ServingPolicy.fromSnapshot(snapshot));
         accepted.incrementAndGet();
+        lastAcceptedAt = clock.instant();
         LOG.info("serving policy {} v{} (was v{})", modelId, snapshot.getVersion(), held);
         return new SnapshotOutcome(SnapshotOutcome.Status.ACCEPTED, snapshot.getVersion(), List.of());
     }
@@ -67,6 +121,7 @@ public final class PolicyHolder {
         return accepted.get();
     }
 
+    /** Snapshots rejected by validation (each counted once, whatever the number of its problems). */
     public long rejectedInvalidCount() {
         return rejectedInvalid.get();
     }
@@ -77,5 +132,25 @@ public final class PolicyHolder {
 
     public long ignoredCount() {
         return ignored.get();
+    }
+
+    /**
+     * Rejected snapshots per reason: a snapshot with several problems of one kind counts once for
+     * that kind, and once for each other kind it has. Only kinds seen so far are present.
+     */
+    public Map<SnapshotProblem.Kind, Long> rejectionsByReason() {
+        Map<SnapshotProblem.Kind, Long> out = new EnumMap<>(SnapshotProblem.Kind.class);
+        rejectionsByKind.forEach((k, n) -> {
+            long v = n.get();
+            if (v > 0) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Wall-clock time the served snapshot was accepted; null while the fallback is served. */
+    public Instant lastAcceptedAt() {
+        return lastAcceptedAt;
     }
 }

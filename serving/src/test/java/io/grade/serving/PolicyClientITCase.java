@@ -3,21 +3,32 @@ package io.grade.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grade.model.policy.SnapshotProblem;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.EventCodec;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import io.grade.testkit.kafka.KafkaBrokerExtension;
+import io.grade.testkit.kafka.KafkaBrokerProcess;
+import java.nio.file.Path;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The serving client against a real broker: replay, read_committed, validation, live swaps. */
+/**
+ * The serving client against a real broker: replay, read_committed, strict validation, live swaps,
+ * a topic created after the client started, and a broker restart under a running client.
+ */
 class PolicyClientITCase {
 
     @RegisterExtension
@@ -45,14 +56,23 @@ class PolicyClientITCase {
             tampered.setChecksum(tampered.getChecksum() + 1);
             commit(producer, topic, "m", codec.encode(tampered));
             commit(producer, topic, "other", codec.encode(TestSnapshots.random("other", 50, 5)));
+            // a poison snapshot with a valid checksum: before strict checks, every later version was "stale"
+            commit(producer, topic, "m", codec.encode(TestSnapshots.random("m", Long.MAX_VALUE, 9)));
 
             try (PolicyClient client = PolicyClient.builder(broker.bootstrapServers(), topic,
                     TestSnapshots.staticFallback("m")).build().start()) {
                 assertThat(client.awaitWarmUp(Duration.ofSeconds(30))).isTrue();
                 assertThat(client.current().version()).isEqualTo(2);
                 assertThat(client.decodeFailures()).isEqualTo(1);
-                assertThat(client.holder().rejectedInvalidCount()).isEqualTo(1);
+                assertThat(client.holder().rejectedInvalidCount()).isEqualTo(2);
                 assertThat(client.otherModelRecords()).isEqualTo(1);
+                PolicyClientHealth health = client.health();
+                assertThat(health.rejections(SnapshotProblem.Kind.CHECKSUM_MISMATCH)).isEqualTo(1);
+                assertThat(health.rejections(SnapshotProblem.Kind.VERSION_OUT_OF_RANGE)).isEqualTo(1);
+                assertThat(health.connected()).isTrue();
+                assertThat(health.warmedUp()).isTrue();
+                assertThat(health.servedVersion()).isEqualTo(2);
+                assertThat(health.lastAcceptedAt()).isNotNull();
 
                 commit(producer, topic, "m", codec.encode(TestSnapshots.random("m", 7, 7)));
                 await().atMost(Duration.ofSeconds(20)).until(() -> client.current().version() == 7);
@@ -61,7 +81,104 @@ class PolicyClientITCase {
                 await().atMost(Duration.ofSeconds(20)).until(() -> client.current().version() == 8);
                 assertThat(client.holder().rejectedStaleCount()).isEqualTo(1);
                 assertThat(client.failure()).isNull();
+                assertThat(client.health().failures()).isZero();
             }
+        }
+    }
+
+    @Test
+    void shouldWaitForATopicCreatedAfterItStarted() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String topic = EmbeddedKafkaBroker.uniqueTopic("policy-late");
+        try (PolicyClient client = fastRetrying(broker.bootstrapServers(), topic).build().start()) {
+            // one consistent view: retried at least twice, the last failure being the missing topic
+            AtomicReference<PolicyClientHealth> seen = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                PolicyClientHealth h = client.health();
+                seen.set(h);
+                return h.failures() >= 2 && h.lastError() != null && h.lastError().contains("does not exist");
+            });
+            PolicyClientHealth missing = seen.get();
+            assertThat(missing.lastError()).contains(topic, "does not exist", broker.bootstrapServers());
+            assertThat(missing.lastErrorAt()).isNotNull();
+            assertThat(missing.connected()).isTrue(); // the broker answered: only the topic is missing
+            assertThat(missing.warmedUp()).isFalse();
+            assertThat(missing.running()).isTrue();
+            assertThat(client.current().isStatic()).isTrue();
+
+            broker.createTopic(topic, 1, Map.of("cleanup.policy", "compact"));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(broker.producerProperties())) {
+                producer.send(record(topic, "m", codec.encode(TestSnapshots.random("m", 1, 1)))).get();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> client.current().version() == 1);
+            assertThat(client.awaitWarmUp(Duration.ofSeconds(30))).isTrue();
+            assertThat(client.health().consecutiveFailures()).isZero();
+        }
+    }
+
+    @Test
+    void shouldSurviveABrokerRestartAndPickUpTheNextVersion(@TempDir Path dir) throws Exception {
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("broker"))) {
+            String topic = EmbeddedKafkaBroker.uniqueTopic("policy-restart");
+            EmbeddedKafkaBroker.createTopics(broker.bootstrapServers(),
+                    List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))));
+            publish(broker.bootstrapServers(), topic, TestSnapshots.random("m", 1, 1));
+            try (PolicyClient client = fastRetrying(broker.bootstrapServers(), topic).build().start()) {
+                assertThat(client.awaitWarmUp(Duration.ofSeconds(60))).isTrue();
+                assertThat(client.current().version()).isEqualTo(1);
+
+                long stopAt = System.nanoTime();
+                broker.stop();
+                long stopped = System.nanoTime();
+                // noticed by the heartbeat, then retried with backoff; the held version keeps being served
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    PolicyClientHealth h = client.health();
+                    return !h.connected() && h.failures() >= 2;
+                });
+                long noticed = System.nanoTime();
+                assertThat(client.health().lastError()).isNotNull();
+                assertThat(client.health().running()).isTrue();
+                assertThat(client.current().version()).isEqualTo(1);
+
+                broker.restart();
+                long restarted = System.nanoTime();
+                publish(broker.bootstrapServers(), topic, TestSnapshots.random("m", 2, 2));
+                long published = System.nanoTime();
+                await().atMost(Duration.ofSeconds(90)).until(() -> client.current().version() == 2);
+                long served = System.nanoTime();
+                System.out.printf("broker restart: stop took %d ms, client disconnected + 2 failures %d ms after the stop, "
+                        + "restart took %d ms, v2 served %d ms after it was published (%d failures in all)%n",
+                        ms(stopped - stopAt), ms(noticed - stopped), ms(restarted - noticed),
+                        ms(served - published), client.health().failures());
+                await().atMost(Duration.ofSeconds(30)).until(() -> client.health().connected());
+                PolicyClientHealth h = client.health();
+                assertThat(h.consecutiveFailures()).isZero();
+                assertThat(h.accepted()).isEqualTo(2);
+                assertThat(h.rejectedStale()).isZero(); // resumed from its offset: v1 was not read twice
+                assertThat(h.sinceLastAccepted()).isNotNull();
+            }
+        }
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+
+    private static PolicyClient.Builder fastRetrying(String bootstrap, String topic) {
+        return PolicyClient.builder(bootstrap, topic, TestSnapshots.staticFallback("m"))
+                .requestTimeout(Duration.ofSeconds(3))
+                .metadataInterval(Duration.ofSeconds(1))
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+
+    private void publish(String bootstrap, String topic, PolicySnapshot s) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(record(topic, "m", codec.encode(s))).get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

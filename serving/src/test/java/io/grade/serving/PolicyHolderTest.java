@@ -1,14 +1,22 @@
 package io.grade.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotProblem;
 import io.grade.schemas.ParameterTensor;
 import io.grade.schemas.PolicySnapshot;
+import io.grade.model.policy.PolicyVersions;
+import io.grade.model.policy.SnapshotExpectations;
+import io.grade.model.policy.SnapshotProblem.Kind;
+import io.grade.schemas.FusionKind;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class PolicyHolderTest {
@@ -95,5 +103,84 @@ class PolicyHolderTest {
         assertThat(holder.offer(TestSnapshots.random("other", 9, 1)).status())
                 .isEqualTo(SnapshotOutcome.Status.IGNORED_OTHER_MODEL);
         assertThat(holder.current().version()).isZero();
+    }
+
+    /** A valid snapshot with edited metadata (the checksum covers the tensors only, so it stays valid). */
+    private static PolicySnapshot poison(long version, Consumer<PolicySnapshot> edit) {
+        PolicySnapshot s = TestSnapshots.random("m", version, version);
+        edit.accept(s);
+        s.setChecksum(io.grade.model.policy.PolicyChecksum.compute(s.getParameters()));
+        return s;
+    }
+
+    @Test
+    void aFreshHolderShouldRejectLongMaxValueAndKeepAcceptingGenuineVersions() {
+        SnapshotOutcome o = holder.offer(poison(Long.MAX_VALUE, s -> { }));
+        assertThat(o.status()).isEqualTo(SnapshotOutcome.Status.REJECTED_INVALID);
+        assertThat(o.problems()).extracting(SnapshotProblem::kind).containsExactly(Kind.VERSION_OUT_OF_RANGE);
+        assertThat(holder.offer(poison(PolicyVersions.MAX_VERSION + 1, s -> { })).status())
+                .isEqualTo(SnapshotOutcome.Status.REJECTED_INVALID);
+        assertThat(holder.current().isStatic()).isTrue();
+        assertThat(holder.offer(TestSnapshots.random("m", 1, 1)).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+        assertThat(holder.offer(TestSnapshots.random("m", 2, 2)).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+        assertThat(holder.current().version()).isEqualTo(2);
+        assertThat(holder.rejectionsByReason()).containsExactly(Map.entry(Kind.VERSION_OUT_OF_RANGE, 2L));
+    }
+
+    @Test
+    void shouldRejectAnotherFusionHostileBetasAndNonPositiveConcentrationsByReason() {
+        holder.offer(TestSnapshots.random("m", 5, 5));
+        assertThat(holder.offer(poison(6, s -> s.setFusion(FusionKind.LINEAR))).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.FUSION_MISMATCH);
+        assertThat(holder.offer(poison(6, s -> s.setBetas(List.of(-1e9, -1e9, -1e9, -1e9)))).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.BETAS_MISMATCH);
+        assertThat(holder.offer(poison(6, s -> s.setAlphaHat(-8.0))).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.NON_POSITIVE_CONCENTRATION);
+        assertThat(holder.offer(poison(6, s -> s.setAlphaMin(-0.05))).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.NON_POSITIVE_CONCENTRATION);
+        assertThat(holder.offer(poison(6, s -> s.setTaskNames(List.of("cvr", "ctr", "opm", "gpm")))).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.TASK_NAMES_MISMATCH);
+        assertThat(holder.current().version()).isEqualTo(5);
+
+        assertThat(holder.offer(TestSnapshots.random("m", 6, 6)).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+        assertThat(holder.rejectedInvalidCount()).isEqualTo(5);
+        assertThat(holder.rejectionsByReason()).containsOnly(Map.entry(Kind.FUSION_MISMATCH, 1L),
+                Map.entry(Kind.BETAS_MISMATCH, 1L), Map.entry(Kind.NON_POSITIVE_CONCENTRATION, 2L),
+                Map.entry(Kind.TASK_NAMES_MISMATCH, 1L));
+        // The served policy explores without throwing (alphaHat, alphaMin > 0).
+        var rng = org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(3L);
+        double[] scores = new double[2 * 4];
+        java.util.Arrays.fill(scores, 0.5);
+        assertThat(Ranker.rankExploring(holder.current(), TestSnapshots.features(1), scores, 2, rng).order())
+                .containsExactlyInAnyOrder(0, 1);
+    }
+
+    @Test
+    void shouldRejectAVersionJumpAboveTheBoundAndAcceptTheNextGenuineVersion() {
+        ServingPolicy fallback = TestSnapshots.staticFallback("m");
+        PolicyHolder h = new PolicyHolder(fallback, PolicyHolder.expectationsOf(fallback).withMaxVersionJump(100),
+                Clock.systemUTC());
+        h.offer(TestSnapshots.random("m", 5, 5));
+        SnapshotOutcome jump = h.offer(TestSnapshots.random("m", 106, 106));
+        assertThat(jump.problems()).extracting(SnapshotProblem::kind).containsExactly(Kind.VERSION_JUMP);
+        assertThat(h.offer(TestSnapshots.random("m", 105, 105)).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+        assertThat(h.lastAcceptedAt()).isNotNull();
+    }
+
+    @Test
+    void shouldRefuseExpectationsTheFallbackDoesNotMeet() {
+        ServingPolicy fallback = TestSnapshots.staticFallback("m");
+        SnapshotExpectations linear = SnapshotExpectations.of(TestSnapshots.TASKS, TestSnapshots.FEATURES,
+                FusionKind.LINEAR, TestSnapshots.BETAS);
+        assertThatThrownBy(() -> new PolicyHolder(fallback, linear, Clock.systemUTC()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fusion=LINEAR")
+                .hasMessageContaining("fusion=LOG_LINEAR");
+        SnapshotExpectations otherTasks = SnapshotExpectations.of(List.of("ctr", "cvr", "opm", "gmv"),
+                TestSnapshots.FEATURES, FusionKind.LOG_LINEAR, TestSnapshots.BETAS);
+        assertThatThrownBy(() -> PolicyClient.builder("127.0.0.1:1", "t", fallback).expectations(otherTasks).build())
+                .hasMessageContaining("gmv");
+        assertThatThrownBy(() -> PolicyClient.builder("127.0.0.1:1", "t", fallback)
+                .backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(1)).build())
+                .hasMessageContaining("backoff");
     }
 }

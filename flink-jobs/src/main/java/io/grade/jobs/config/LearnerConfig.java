@@ -26,6 +26,7 @@ public final class LearnerConfig implements Serializable {
     private final int policyMaxMessageBytes;
     private final boolean warmStart;
     private final String stage1Snapshot;
+    private final long maxVersionJump;
     private final int updateEvery;
     private final Duration updateInterval;
     private final Duration publishInterval;
@@ -41,6 +42,11 @@ public final class LearnerConfig implements Serializable {
         policyMaxMessageBytes = positive(c, LearnerOptions.POLICY_MAX_MESSAGE_BYTES);
         warmStart = c.get(LearnerOptions.WARM_START);
         stage1Snapshot = c.getOptional(LearnerOptions.STAGE1_SNAPSHOT).orElse(null);
+        maxVersionJump = c.get(LearnerOptions.MAX_VERSION_JUMP);
+        if (maxVersionJump < 1) {
+            throw new IllegalArgumentException("option '" + LearnerOptions.MAX_VERSION_JUMP.key() + "' must be >= 1, got "
+                    + maxVersionJump);
+        }
         updateEvery = positive(c, LearnerOptions.UPDATE_EVERY);
         updateInterval = positiveDuration(c, LearnerOptions.UPDATE_INTERVAL);
         publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
@@ -99,6 +105,11 @@ public final class LearnerConfig implements Serializable {
 
     public boolean warmStart() {
         return warmStart;
+    }
+
+    /** Largest accepted version step when the warm start reads the policy topic. */
+    public long maxVersionJump() {
+        return maxVersionJump;
     }
 
     /** Path of the Stage 1 snapshot file, or null. */

@@ -4,6 +4,7 @@ import io.grade.core.explore.ConcentrationSchedule;
 import io.grade.core.explore.ExplorationKind;
 import io.grade.core.grpo.GrpoConfig;
 import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.SnapshotExpectations;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -37,6 +38,12 @@ public final class LearnerOptions {
             .booleanType().defaultValue(true)
             .withDescription("On a fresh start (no checkpoint), continue from the newest valid snapshot of the "
                     + "model on the policy topic, so versions never go backwards.");
+
+    public static final ConfigOption<Long> MAX_VERSION_JUMP = ConfigOptions.key("max-version-jump")
+            .longType().defaultValue(SnapshotExpectations.DEFAULT_MAX_VERSION_JUMP)
+            .withDescription("Largest version step the warm start accepts between snapshots it reads in order (the "
+                    + "serving client has the same bound, PolicyClient.Builder#maxVersionJump); a larger jump is a "
+                    + "poisoned snapshot (VERSION_JUMP).");
 
     public static final ConfigOption<String> STAGE1_SNAPSHOT = ConfigOptions.key("stage1-snapshot")
             .stringType().noDefaultValue()
@@ -126,7 +133,8 @@ public final class LearnerOptions {
 
     /** Every learner option (the command line accepts these besides GradeOptions). */
     public static List<ConfigOption<?>> all() {
-        return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, STAGE1_SNAPSHOT,
+        return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, MAX_VERSION_JUMP,
+                STAGE1_SNAPSHOT,
                 UPDATE_EVERY, UPDATE_INTERVAL, PUBLISH_INTERVAL, GROUP_SIZE, CLIP_EPSILON, KL_COEF, INNER_EPOCHS,
                 LEARNING_RATE, GRAD_CLIP_NORM, MIN_REWARD_STD, REF_SYNC_EVERY, ALPHA_START, ALPHA_END, ALPHA_HORIZON,
                 ALPHA_MIN, EXPLORATION, GAUSSIAN_SIGMA, SEED, EXPERTS, HIDDEN, TOWER, EPSILON_FLOOR);

@@ -9,6 +9,7 @@ import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotMetadata;
+import io.grade.model.policy.PolicyVersions;
 import io.grade.model.policy.SnapshotValidator;
 import io.grade.model.reward.CompositeReward;
 import io.grade.schemas.PolicySnapshot;
@@ -220,14 +221,14 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         if (learner.updateCount() <= p.updatesAtLastPublish) {
             return;
         }
-        long version = p.version + 1;
+        long version = PolicyVersions.next(p.version); // throws instead of wrapping to a negative version
         PolicySnapshot snapshot = PolicySnapshots.toSnapshot(settings.architecture, learner.policyParameters(),
                 new SnapshotMetadata(settings.modelId, version, Instant.ofEpochMilli(nowMillis),
                         Instant.ofEpochMilli(p.trainedThrough), settings.taskNames, settings.fusion, settings.betas,
                         learner.currentAlphaHat(), settings.grpo.alphaMin(),
                         new TrainingStats(finiteOrZero(p.lastMeanReward), finiteOrZero(p.lastKl),
                                 finiteOrZero(p.lastClipFraction), learner.updateCount(), p.requestsLearned)));
-        var problems = SnapshotValidator.validate(snapshot, settings.taskNames, settings.architecture.featureDim());
+        var problems = SnapshotValidator.validate(snapshot, settings.expectations(), p.version);
         if (!problems.isEmpty()) {
             // The learner's guard should make this impossible; never publish what serving would reject.
             LOG.error("not publishing v{}: {}", version, problems);
@@ -277,6 +278,10 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
             if (settings.warmStartSnapshot != null) {
                 PolicySnapshot s = codec.decode(settings.warmStartSnapshot).value();
                 initial = new PolicyNetwork(settings.architecture, PolicySnapshots.parameters(s));
+                if (!PolicyVersions.inRange(s.getVersion())) {
+                    throw new IllegalStateException("warm-start snapshot v" + s.getVersion() + " is outside [1, "
+                            + PolicyVersions.MAX_VERSION + "]");
+                }
                 p.version = s.getVersion();
                 p.trainedThrough = s.getTrainedThrough().toEpochMilli();
                 p.requestsLearned = s.getStats().getRequestsLearned();

@@ -6,6 +6,12 @@ import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
 import java.io.Serializable;
 import java.time.Duration;
+import io.grade.model.policy.SnapshotExpectations;
+import io.grade.model.policy.SnapshotProblem;
+import io.grade.model.policy.SnapshotValidator;
+import io.grade.schemas.PolicySnapshot;
+import io.grade.schemas.codec.DecodeResult;
+import io.grade.schemas.codec.EventCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -65,6 +71,31 @@ public final class LearnerSettings implements Serializable {
                 || reward.tasks() != architecture.tasks()) {
             throw new IllegalArgumentException("task names, betas, reward and policy must agree on the task count "
                     + taskNames);
+        }
+        if (this.warmStartSnapshot != null) {
+            checkWarmStart(this.warmStartSnapshot);
+        }
+    }
+
+    /** What the snapshots this learner publishes and starts from must agree with. */
+    public SnapshotExpectations expectations() {
+        return SnapshotExpectations.of(taskNames, architecture.featureDim(), fusion, betas);
+    }
+
+    /**
+     * The warm-start snapshot passes the same strict validation as on the serving side, so a
+     * poisoned snapshot (another fusion, hostile betas, a version without a successor) fails the
+     * job at start-up instead of being learned from or continued.
+     */
+    private void checkWarmStart(byte[] bytes) {
+        DecodeResult<PolicySnapshot> d = EventCodec.policySnapshots().decode(bytes);
+        if (!d.isOk()) {
+            throw new IllegalArgumentException("warm-start snapshot is not a PolicySnapshot: " + d.failure());
+        }
+        List<SnapshotProblem> problems = SnapshotValidator.validate(d.value(), expectations(), 0);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("warm-start snapshot " + d.value().getModelId() + " v"
+                    + d.value().getVersion() + " is invalid for this job: " + problems);
         }
     }
 

@@ -63,12 +63,30 @@ public final class LearnerStateCodec {
             long scheduleStep = in.readLong();
             long updates = in.readLong();
             long skipped = in.readLong();
-            byte[] rng = new byte[in.readInt()];
+            // Counters only ever grow from 0 by one; a negative one is a corrupt or hostile state
+            // whose arithmetic would go on from a wrapped value.
+            requireCounter("Adam step", step);
+            requireCounter("schedule step", scheduleStep);
+            requireCounter("update count", updates);
+            requireCounter("skipped updates", skipped);
+            int rngLength = in.readInt();
+            if (rngLength < 0 || rngLength > in.available()) {
+                throw new IllegalStateException("corrupt learner state: generator state of " + rngLength
+                        + " bytes, " + in.available() + " left");
+            }
+            byte[] rng = new byte[rngLength];
             in.readFully(rng);
             return new GrpoLearnerState(policy, reference, new Adam.State(step, first, second), scheduleStep,
                     updates, skipped, rng);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt learner state", e);
+        }
+    }
+
+    private static void requireCounter(String name, long value) {
+        if (value < 0 || value == Long.MAX_VALUE) {
+            throw new IllegalStateException("corrupt learner state: " + name + " = " + value
+                    + " (counters are in [0, Long.MAX_VALUE))");
         }
     }
 

@@ -1,7 +1,9 @@
 package io.grade.jobs.publish;
 
+import io.grade.model.policy.SnapshotExpectations;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.serving.PolicyClient;
+import io.grade.serving.PolicyClientHealth;
 import io.grade.serving.ServingPolicy;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the newest committed, valid snapshot of a model on the policy topic, exactly as serving
- * sees it (the serving client's read_committed replay and validation), so a fresh start of the job
- * continues from the version serving holds instead of going back to version 1.
+ * sees it (the serving client's read_committed replay and its strict validation: tasks, feature
+ * dimension, fusion, betas, positive concentrations, version range and jump bound), so a fresh
+ * start of the job continues from the version serving holds instead of going back to version 1.
  */
 public final class WarmStart {
 
@@ -20,23 +23,52 @@ public final class WarmStart {
 
     private WarmStart() {}
 
-    /** The newest valid snapshot, or empty if the topic holds none for this model. */
+    /** {@link #newest(String, String, ServingPolicy, long, Duration)} with the default version-jump bound. */
     public static Optional<PolicySnapshot> newest(String bootstrapServers, String topic, ServingPolicy fallback,
                                                   Duration timeout) {
+        return newest(bootstrapServers, topic, fallback, SnapshotExpectations.DEFAULT_MAX_VERSION_JUMP, timeout);
+    }
+
+    /**
+     * The newest valid snapshot, or empty if the topic holds none of this model.
+     *
+     * @param fallback fixes model id and the expected tasks, feature dimension, fusion and betas
+     * @param maxVersionJump largest accepted version step between snapshots read in order
+     * @throws IllegalStateException when the topic cannot be read within {@code timeout} (with the
+     *     client's last error), or when it holds records of the model but none is valid: a cold
+     *     start would then publish versions from 1 again, below what serving may hold
+     */
+    public static Optional<PolicySnapshot> newest(String bootstrapServers, String topic, ServingPolicy fallback,
+                                                  long maxVersionJump, Duration timeout) {
         AtomicReference<PolicySnapshot> newest = new AtomicReference<>();
+        PolicyClientHealth health;
         try (PolicyClient client = PolicyClient.builder(bootstrapServers, topic, fallback)
+                .maxVersionJump(maxVersionJump)
                 .onAccepted(newest::set)
                 .build()
                 .start()) {
             if (!client.awaitWarmUp(timeout)) {
+                PolicyClientHealth h = client.health();
                 throw new IllegalStateException("could not read policy topic " + topic + " within " + timeout
-                        + " (bootstrap servers " + bootstrapServers + ")");
+                        + " (bootstrap servers " + bootstrapServers + "); last error: " + h.lastError());
             }
+            health = client.health();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading policy topic " + topic, e);
         }
         PolicySnapshot s = newest.get();
+        if (s == null && health.rejectedInvalid() + health.decodeFailures() > 0) {
+            throw new IllegalStateException("policy topic " + topic + " holds records of model " + fallback.modelId()
+                    + " but no valid snapshot (rejected by reason " + health.rejectionsByReason() + ", undecodable "
+                    + health.decodeFailures() + "): a cold start would publish versions from 1 again, below what "
+                    + "serving may hold. Remove the bad records (e.g. a tombstone for key " + fallback.modelId()
+                    + ") or start with --warm-start false");
+        }
+        if (health.rejectedInvalid() + health.decodeFailures() > 0) {
+            LOG.warn("policy topic {} holds invalid snapshots of model {}: rejected by reason {}, undecodable {}",
+                    topic, fallback.modelId(), health.rejectionsByReason(), health.decodeFailures());
+        }
         if (s == null) {
             LOG.info("no policy of model {} on {}: cold start", fallback.modelId(), topic);
         } else {

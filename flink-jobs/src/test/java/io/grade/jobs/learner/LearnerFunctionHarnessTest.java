@@ -1,11 +1,13 @@
 package io.grade.jobs.learner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grade.core.grpo.GrpoConfig;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
 import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyVersions;
 import io.grade.model.policy.SnapshotValidator;
 import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
@@ -192,6 +194,35 @@ class LearnerFunctionHarnessTest {
                 assertThat(s.getVersion()).isEqualTo(2);
                 assertThat(s.getStats().getRequestsLearned()).isEqualTo(2L * UPDATE_EVERY);
             });
+        }
+    }
+
+    @Test
+    void shouldRefuseAPoisonedWarmStartAndFailClearlyInsteadOfOverflowingTheVersion() throws Exception {
+        PolicySnapshot genuine;
+        try (var h = harness(settings(null))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, requests(UPDATE_EVERY, 5));
+            h.setProcessingTime(10_000);
+            genuine = published(h).get(0);
+        }
+        PolicySnapshot maxLong = PolicySnapshot.newBuilder(genuine).setVersion(Long.MAX_VALUE).build();
+        assertThatThrownBy(() -> settings(CODEC.encode(maxLong)))
+                .hasMessageContaining("VERSION_OUT_OF_RANGE").hasMessageContaining(String.valueOf(Long.MAX_VALUE));
+        PolicySnapshot linear = PolicySnapshot.newBuilder(genuine).setFusion(FusionKind.LINEAR).build();
+        assertThatThrownBy(() -> settings(CODEC.encode(linear))).hasMessageContaining("FUSION_MISMATCH");
+        PolicySnapshot negativeAlpha = PolicySnapshot.newBuilder(genuine).setAlphaMin(-1.0).build();
+        assertThatThrownBy(() -> settings(CODEC.encode(negativeAlpha))).hasMessageContaining("NON_POSITIVE_CONCENTRATION");
+
+        // The largest valid version has no successor: publishing fails loudly, it never wraps negative.
+        PolicySnapshot last = PolicySnapshot.newBuilder(genuine).setVersion(PolicyVersions.MAX_VERSION).build();
+        try (var h = harness(settings(CODEC.encode(last)))) {
+            h.open();
+            h.setProcessingTime(0);
+            feed(h, requests(UPDATE_EVERY, 6));
+            assertThatThrownBy(() -> h.setProcessingTime(10_000)).hasStackTraceContaining("has no successor");
+            assertThat(h.extractOutputValues()).isEmpty();
         }
     }
 

@@ -14,7 +14,16 @@ import io.grade.schemas.codec.EventCodec;
 import io.grade.serving.ServingPolicy;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import io.grade.testkit.kafka.KafkaBrokerExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,17 +44,18 @@ class PolicyTopicITCase {
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     private static final List<String> TASKS = List.of("ctr", "cvr");
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     @Test
     void shouldCreateAMissingTopicCompactedAndAcceptItOnTheNextStart() throws Exception {
         String topic = EmbeddedKafkaBroker.uniqueTopic("policy");
         try (Admin admin = KAFKA.broker().admin()) {
-            PolicyTopic.ensure(admin, topic, 2_000_000, (short) 1);
+            PolicyTopic.ensure(admin, KAFKA.broker().bootstrapServers(), topic, 2_000_000, (short) 1, TIMEOUT);
             ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config c = admin.describeConfigs(List.of(r)).all().get().get(r);
             assertThat(c.get("cleanup.policy").value()).isEqualTo("compact");
             assertThat(c.get("max.message.bytes").value()).isEqualTo("2000000");
-            PolicyTopic.ensure(admin, topic, 2_000_000, (short) 1); // idempotent
+            PolicyTopic.ensure(admin, KAFKA.broker().bootstrapServers(), topic, 2_000_000, (short) 1, TIMEOUT); // idempotent
         }
     }
 
@@ -56,21 +66,66 @@ class PolicyTopicITCase {
         broker.createTopic(deleting, 1, Map.of("cleanup.policy", "delete"));
         String small = EmbeddedKafkaBroker.uniqueTopic("policy-small");
         broker.createTopic(small, 1, Map.of("cleanup.policy", "compact", "max.message.bytes", "1000"));
-        try (Admin admin = broker.admin()) {
-            assertThatThrownBy(() -> PolicyTopic.ensure(admin, deleting, 2_000_000, (short) 1))
-                    .hasMessageContaining(deleting).hasMessageContaining("cleanup.policy=compact");
-            assertThatThrownBy(() -> PolicyTopic.ensure(admin, small, 2_000_000, (short) 1))
-                    .hasMessageContaining(small).hasMessageContaining("max.message.bytes=1000");
+        assertThatThrownBy(() -> PolicyTopic.ensure(broker.bootstrapServers(), deleting, 2_000_000, (short) 1, TIMEOUT))
+                .hasMessageContaining(deleting).hasMessageContaining("cleanup.policy=compact");
+        assertThatThrownBy(() -> PolicyTopic.ensure(broker.bootstrapServers(), small, 2_000_000, (short) 1, TIMEOUT))
+                .hasMessageContaining(small).hasMessageContaining("max.message.bytes=1000");
+    }
+
+    @Test
+    void concurrentEnsuresOfANewTopicShouldAllSucceedOnceTheMetadataAgrees() throws Exception {
+        // Each racer sees the topic missing, one creates it, the others get TopicExistsException while
+        // the topic may not be described yet: the race that ended in NoSuchElementException.
+        String bootstrap = KAFKA.broker().bootstrapServers();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 3; round++) {
+                String topic = EmbeddedKafkaBroker.uniqueTopic("policy-race");
+                CyclicBarrier start = new CyclicBarrier(4);
+                List<Future<?>> racers = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    racers.add(pool.submit(() -> {
+                        start.await();
+                        PolicyTopic.ensure(bootstrap, topic, 2_000_000, (short) 1, TIMEOUT);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : racers) {
+                    f.get(TIMEOUT.toSeconds() + 30, TimeUnit.SECONDS);
+                }
+                try (Admin admin = KAFKA.broker().admin()) {
+                    assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions())
+                            .hasSize(1);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    @Test
+    void unreachableKafkaShouldFailFastNamingTheAddressAndTheTimeout() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String address = "127.0.0.1:" + port;
+        Duration timeout = Duration.ofSeconds(3);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> PolicyTopic.ensure(address, "policy-nowhere", 2_000_000, (short) 1, timeout))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cannot reach Kafka at " + address)
+                .hasMessageContaining("within 3 s")
+                .hasMessageContaining("policy-nowhere");
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(took).isLessThan(timeout.plusSeconds(10));
     }
 
     @Test
     void warmStartShouldFindTheNewestValidVersionOrNothing() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
-        String topic = EmbeddedKafkaBroker.uniqueTopic("policy-warm");
-        broker.createTopic(topic, 1, Map.of("cleanup.policy", "compact"));
-        ServingPolicy fallback = ServingPolicy.staticWeights("m", TASKS, 3, FusionKind.LOG_LINEAR,
-                new double[] {0, 0}, new double[] {1, 1});
+        String topic = compactedTopic("policy-warm");
+        ServingPolicy fallback = fallback();
         assertThat(WarmStart.newest(broker.bootstrapServers(), topic, fallback, Duration.ofSeconds(30))).isEmpty();
 
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
@@ -84,6 +139,55 @@ class PolicyTopicITCase {
         }
         Optional<PolicySnapshot> newest = WarmStart.newest(broker.bootstrapServers(), topic, fallback, Duration.ofSeconds(30));
         assertThat(newest).map(PolicySnapshot::getVersion).contains(9L);
+    }
+
+    @Test
+    void warmStartShouldSkipPoisonedSnapshotsAndRefuseATopicWithNothingValid() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String topic = compactedTopic("policy-poison");
+        ServingPolicy fallback = fallback();
+        byte[] key = "m".getBytes(StandardCharsets.UTF_8);
+        EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(broker.producerProperties())) {
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(Long.MAX_VALUE, s -> { }))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(4, s -> s.setFusion(FusionKind.LINEAR)))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(4, s -> s.setBetas(List.of(-1e9, -1e9))))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(4, s -> s.setAlphaHat(-5.0)))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(4, s -> s.setAlphaMin(-0.01)))));
+        }
+        // Only poison: a cold start would go back to v1 below what serving may hold.
+        assertThatThrownBy(() -> WarmStart.newest(broker.bootstrapServers(), topic, fallback, TIMEOUT))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(topic)
+                .hasMessageContaining("VERSION_OUT_OF_RANGE").hasMessageContaining("FUSION_MISMATCH")
+                .hasMessageContaining("BETAS_MISMATCH").hasMessageContaining("NON_POSITIVE_CONCENTRATION");
+
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(broker.producerProperties())) {
+            p.send(new ProducerRecord<>(topic, key, codec.encode(snapshot(5))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(poisoned(5 + 1_000, s -> { })))); // jump > 100
+            p.send(new ProducerRecord<>(topic, key, codec.encode(snapshot(6))));
+        }
+        assertThat(WarmStart.newest(broker.bootstrapServers(), topic, fallback, 100, TIMEOUT))
+                .map(PolicySnapshot::getVersion).contains(6L);
+    }
+
+    private static String compactedTopic(String prefix) {
+        String topic = EmbeddedKafkaBroker.uniqueTopic(prefix);
+        KAFKA.broker().createTopic(topic, 1, Map.of("cleanup.policy", "compact"));
+        return topic;
+    }
+
+    private static ServingPolicy fallback() {
+        return ServingPolicy.staticWeights("m", TASKS, 3, FusionKind.LOG_LINEAR, new double[] {0, 0},
+                new double[] {1, 1});
+    }
+
+    /** A snapshot whose metadata is edited after the fact, its checksum recomputed (it covers the tensors). */
+    static PolicySnapshot poisoned(long version, Consumer<PolicySnapshot> edit) {
+        PolicySnapshot s = snapshot(1);
+        s.setVersion(version);
+        edit.accept(s);
+        s.setChecksum(io.grade.model.policy.PolicyChecksum.compute(s.getParameters()));
+        return s;
     }
 
     static PolicySnapshot snapshot(long version) {
@@ -127,6 +231,14 @@ class PolicyTopicITCase {
         }
         PolicySnapshot warm = EventCodec.policySnapshots().decode(io.grade.jobs.GradeJob.prepare(args).warmStartSnapshot()).value();
         assertThat(warm.getVersion()).isEqualTo(9);
+
+        // A poisoned snapshot on the topic does not move a fresh start past the genuine v9.
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(broker.producerProperties())) {
+            p.send(new ProducerRecord<>(topic, "m".getBytes(StandardCharsets.UTF_8),
+                    EventCodec.policySnapshots().encode(poisoned(Long.MAX_VALUE, s -> { }))));
+        }
+        PolicySnapshot still = EventCodec.policySnapshots().decode(io.grade.jobs.GradeJob.prepare(args).warmStartSnapshot()).value();
+        assertThat(still.getVersion()).isEqualTo(9);
 
         java.nio.file.Files.write(stage1, new byte[] {1, 2, 3});
         String[] bad = args.clone();

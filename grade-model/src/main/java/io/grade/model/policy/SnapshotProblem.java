@@ -27,6 +27,18 @@ public record SnapshotProblem(Kind kind, String detail) {
         /** The feature dimension differs from the expected one. */
         FEATURE_DIM_MISMATCH,
         /** Architecture fields are out of range (non-positive sizes, eps floor not in [0, 1/n)). */
-        INVALID_ARCHITECTURE
+        INVALID_ARCHITECTURE,
+        /** Same number of tasks, but other task names or another order than expected. */
+        TASK_NAMES_MISMATCH,
+        /** The fusion kind differs from the expected one. */
+        FUSION_MISMATCH,
+        /** The betas differ from the expected ones. */
+        BETAS_MISMATCH,
+        /** alphaHat or alphaMin is zero or negative (Dirichlet concentrations must be positive). */
+        NON_POSITIVE_CONCENTRATION,
+        /** The version is outside [1, {@link PolicyVersions#MAX_VERSION}]: its successor could overflow. */
+        VERSION_OUT_OF_RANGE,
+        /** The version is more than the configured bound above the version held. */
+        VERSION_JUMP
     }
 }

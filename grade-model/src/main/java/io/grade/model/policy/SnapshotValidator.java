@@ -13,7 +13,9 @@ import java.util.Set;
 /**
  * Checks a received {@link PolicySnapshot} before serving uses it (GRADE-SPEC section 9). Returns
  * every problem found rather than stopping at the first, so a rejected snapshot can be logged with
- * all its defects. Version ordering is the holder's concern (it knows the version it serves).
+ * all its defects. Serving ({@code PolicyHolder}) and the job's warm start both call
+ * {@link #validate(PolicySnapshot, SnapshotExpectations, long)}; whether a valid version is newer
+ * than the one held stays the holder's decision.
  */
 public final class SnapshotValidator {
 
@@ -44,6 +46,16 @@ public final class SnapshotValidator {
         if (!Double.isFinite(s.getAlphaMin())) {
             problems.add(new SnapshotProblem(Kind.NON_FINITE_VALUE, "alphaMin = " + s.getAlphaMin()));
         }
+        if (s.getAlphaHat() <= 0) {
+            problems.add(new SnapshotProblem(Kind.NON_POSITIVE_CONCENTRATION, "alphaHat = " + s.getAlphaHat()));
+        }
+        if (s.getAlphaMin() <= 0) {
+            problems.add(new SnapshotProblem(Kind.NON_POSITIVE_CONCENTRATION, "alphaMin = " + s.getAlphaMin()));
+        }
+        if (!PolicyVersions.inRange(s.getVersion())) {
+            problems.add(new SnapshotProblem(Kind.VERSION_OUT_OF_RANGE, "version " + s.getVersion()
+                    + " is outside [1, " + PolicyVersions.MAX_VERSION + "]"));
+        }
         checkTensors(s, arch, problems);
         long expected = PolicyChecksum.compute(s.getParameters());
         if (expected != s.getChecksum()) {
@@ -59,15 +71,46 @@ public final class SnapshotValidator {
      */
     public static List<SnapshotProblem> validate(PolicySnapshot s, List<String> expectedTaskNames, int expectedFeatureDim) {
         List<SnapshotProblem> problems = validate(s);
-        if (!s.getTaskNames().equals(expectedTaskNames)) {
-            problems.add(new SnapshotProblem(Kind.TASK_COUNT_MISMATCH,
-                    "snapshot tasks " + s.getTaskNames() + ", expected " + expectedTaskNames));
-        }
+        checkTasks(s, expectedTaskNames, problems);
         if (s.getFeatureDim() != expectedFeatureDim) {
             problems.add(new SnapshotProblem(Kind.FEATURE_DIM_MISMATCH,
                     "snapshot featureDim " + s.getFeatureDim() + ", expected " + expectedFeatureDim));
         }
         return problems;
+    }
+
+    /**
+     * Everything a consumer checks before using a snapshot: {@link #validate(PolicySnapshot, List,
+     * int)} plus the expected fusion kind and betas and, once a version is held ({@code
+     * heldVersion >= 1}), a version at most {@link SnapshotExpectations#maxVersionJump()} above it.
+     * A consumer holding nothing (version 0) has no reference for a jump: it relies on the range
+     * check ({@link PolicyVersions#MAX_VERSION}).
+     */
+    public static List<SnapshotProblem> validate(PolicySnapshot s, SnapshotExpectations expected, long heldVersion) {
+        List<SnapshotProblem> problems = validate(s, expected.taskNames(), expected.featureDim());
+        if (s.getFusion() != expected.fusion()) {
+            problems.add(new SnapshotProblem(Kind.FUSION_MISMATCH,
+                    "snapshot fusion " + s.getFusion() + ", expected " + expected.fusion()));
+        }
+        if (!expected.sameBetas(s.getBetas())) {
+            problems.add(new SnapshotProblem(Kind.BETAS_MISMATCH,
+                    "snapshot betas " + s.getBetas() + ", expected " + Arrays.toString(expected.betas())));
+        }
+        long version = s.getVersion();
+        if (heldVersion >= 1 && version > heldVersion && version - heldVersion > expected.maxVersionJump()) {
+            problems.add(new SnapshotProblem(Kind.VERSION_JUMP, "version " + version + " is " + (version - heldVersion)
+                    + " above the held v" + heldVersion + " (at most " + expected.maxVersionJump() + " allowed)"));
+        }
+        return problems;
+    }
+
+    private static void checkTasks(PolicySnapshot s, List<String> expectedTaskNames, List<SnapshotProblem> problems) {
+        if (s.getTaskNames().equals(expectedTaskNames)) {
+            return;
+        }
+        Kind kind = s.getTaskNames().size() == expectedTaskNames.size() ? Kind.TASK_NAMES_MISMATCH
+                : Kind.TASK_COUNT_MISMATCH;
+        problems.add(new SnapshotProblem(kind, "snapshot tasks " + s.getTaskNames() + ", expected " + expectedTaskNames));
     }
 
     private static void checkTensors(PolicySnapshot s, PolicyArchitecture arch, List<SnapshotProblem> problems) {

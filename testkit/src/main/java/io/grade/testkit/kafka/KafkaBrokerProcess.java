@@ -17,13 +17,15 @@ import org.apache.kafka.common.Uuid;
  * A real Kafka broker (KRaft, combined broker and controller) in its own JVM: storage formatted
  * with {@code kafka.tools.StorageTool}, then {@code kafka.Kafka} started on free loopback ports,
  * as an operator would run it. For tests of the deployed shape (separate broker, JobManager and
- * TaskManager processes); {@link #close()} stops the process.
+ * TaskManager processes); {@link #stop()} and {@link #restart()} take it down and bring it back on
+ * the same ports and log directory (a broker restart as clients see it); {@link #close()} stops
+ * the process and deletes its data.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
 
-    private final Process process;
+    private volatile Process process;
     private final int port;
     private final Path dir;
 
@@ -31,6 +33,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         this.process = process;
         this.port = port;
         this.dir = dir;
+    }
+
+    private static Process launch(Path dir) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        return new ProcessBuilder(java, "-Xmx512m", "-cp", cp, "kafka.Kafka", dir.resolve("server.properties").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.out").toFile())).start();
     }
 
     /** Formats storage under {@code dir} and starts the broker with this JVM's classpath. */
@@ -60,8 +70,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             format.destroyForcibly();
             throw new IllegalStateException("kafka StorageTool format failed; see " + dir.resolve("format.out"));
         }
-        Process broker = new ProcessBuilder(java, "-Xmx512m", "-cp", cp, "kafka.Kafka", props.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("broker.out").toFile()).start();
+        Process broker = launch(dir);
         KafkaBrokerProcess p = new KafkaBrokerProcess(broker, port, dir);
         try {
             p.awaitReady(Duration.ofSeconds(60));
@@ -103,17 +112,45 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return process.pid();
     }
 
-    @Override
-    public void close() {
-        process.destroy();
+    /**
+     * Stops the broker (SIGTERM, a controlled shutdown; forcibly after 30 s) and keeps its log
+     * directory and ports for {@link #restart()}. Clients see the broker go away.
+     */
+    public synchronized void stop() {
+        Process p = process;
+        p.destroy();
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** True while the broker process runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Starts a stopped broker again with the same configuration, ports and data (topics, offsets
+     * and committed records survive) and waits until it answers. The ports were free when the
+     * broker first started; another process taking one while the broker is down makes this fail
+     * with the broker's log named.
+     */
+    public synchronized void restart() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("broker at " + bootstrapServers() + " still runs; stop() it first");
+        }
+        process = launch(dir);
+        awaitReady(Duration.ofSeconds(60));
+    }
+
+    @Override
+    public void close() {
+        stop();
         EmbeddedKafkaBroker.deleteRecursively(dir.resolve("data"));
     }
 
