@@ -191,7 +191,18 @@ public final class ClusterCommand implements Runnable {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                // The listing may lag a creation that just happened (a second start, a loaded broker):
+                // a topic that exists by now is what we wanted.
+                for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> f
+                        : admin.createTopics(missing).values().entrySet()) {
+                    try {
+                        f.getValue().get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                }
             }
         }
         return wanted.stream().map(NewTopic::name).toList();

@@ -14,6 +14,16 @@ public enum DeadLetterReason {
     UNKNOWN_SCHEMA,
     TRUNCATED,
     MALFORMED,
+    /** Record key + value bytes above max-record-bytes; checked before anything is decoded. */
+    RECORD_TOO_LARGE,
+    /**
+     * A length or count field of the Avro body that no accepted record could hold: a string above
+     * max-string-bytes, an array whose elements could not fit in max-record-bytes (e.g. the 31-byte
+     * record whose first string says 400 MB). Found by the pre-decode scan before anything is
+     * allocated. A plausible length that merely runs past the end of the record is TRUNCATED; a
+     * count above a configured dimension keeps its precise reason (TOO_MANY_ITEMS, ...).
+     */
+    LENGTH_OUT_OF_BOUNDS,
     // validation (EventValidator)
     MISSING_FIELD,
     NEGATIVE_TIME,
@@ -27,6 +37,11 @@ public enum DeadLetterReason {
     INVALID_WEIGHTS,
     UNKNOWN_FEEDBACK_TYPE,
     NEGATIVE_VALUE,
+    /**
+     * Event time further ahead of the reference clock than max-event-time-ahead, or further behind
+     * the watermark than max-event-time-behind; such events never reach the watermark generator.
+     */
+    EVENT_TIME_OUT_OF_RANGE,
     // session join
     LATE_FEEDBACK,
     ORPHANED_FEEDBACK,
@@ -40,6 +55,8 @@ public enum DeadLetterReason {
             case UNKNOWN_SCHEMA -> UNKNOWN_SCHEMA;
             case TRUNCATED -> TRUNCATED;
             case MALFORMED -> MALFORMED;
+            case RECORD_TOO_LARGE -> RECORD_TOO_LARGE;
+            case LENGTH_OUT_OF_BOUNDS -> LENGTH_OUT_OF_BOUNDS;
         };
     }
 
