@@ -3,6 +3,7 @@ package io.grade.cli;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
+import io.grade.generator.MalformedKind;
 import io.grade.simulator.WorldConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -90,6 +91,11 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Share of events followed by a malformed record, for the dead-letter topic (default: ${DEFAULT-VALUE}).")
     double malformedRate;
 
+    @Option(names = "--malformed-kinds", defaultValue = "all",
+            description = "Comma-separated kinds of malformed records to draw from, e.g. length-bomb,tombstone,"
+                    + "far-future-time; 'all' = every kind (README: Bad input) (default: ${DEFAULT-VALUE}).")
+    String malformedKinds;
+
     @Option(names = "--oracle-every", defaultValue = "1",
             description = "Solve the oracle on every k-th request (about 0.6 ms each); 0 = never (default: ${DEFAULT-VALUE}).")
     int oracleEvery;
@@ -123,7 +129,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .modelId(modelId).rate(rate).speedup(speedup).duration(duration).maxRequests(maxRequests)
                 .seed(seed).worldSeed(worldSeed).world(world.build()).startEventTime(startEventTime)
                 .explore(explore).sessionRequestsMean(sessionRequests).sessionGapMean(sessionGap)
-                .malformedRate(malformedRate).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
+                .malformedRate(malformedRate)
+                .malformedKinds(MalformedKind.parse("--malformed-kinds", malformedKinds)).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
                 .policyWarmUp(policyWarmUp);
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
@@ -174,6 +181,11 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("requests", s.requests());
         m.put("feedback_events", s.feedbackEvents());
         m.put("malformed_events", s.malformedEvents());
+        s.malformedByKind().forEach((kind, n) -> {
+            if (n > 0) {
+                m.put("malformed_" + kind.name().toLowerCase(Locale.ROOT), n);
+            }
+        });
         m.put("events_produced", s.eventsProduced());
         m.put("pending_feedback", s.pendingFeedback());
         m.put("elapsed_s", s.elapsedSeconds());
