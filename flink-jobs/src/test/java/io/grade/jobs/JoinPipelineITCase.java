@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.events.DeadLetterReason;
+import io.grade.jobs.kafka.DeadLetterSerializationSchema;
 import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.metrics.JoinMetrics;
 import io.grade.jobs.session.LabelledRequest;
@@ -103,8 +104,10 @@ class JoinPipelineITCase {
     @Timeout(120)
     void shouldLabelEveryRequestExactlyOnceAndDeadLetterEveryMalformedRecord() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
-        GradeConfig config = config(broker, "full");
-        Scenario s = new Scenario(40, 8, 42L).produce(broker, config);
+        // max-record-bytes 512 KiB: the ~1 MB records (which a topic with default limits accepts) are
+        // RECORD_TOO_LARGE dead letters, bounded to max-dead-letter-bytes at the sink.
+        GradeConfig config = config(broker, "full", Map.of("max-record-bytes", String.valueOf(512 * 1024)));
+        Scenario s = new Scenario(40, 8, 42L).withFarFuture(50).withHugeRecords().produce(broker, config);
 
         StreamExecutionEnvironment env = environment(config);
         JoinPipeline.attachKafkaSinks(JoinPipeline.build(env, config), config);
@@ -112,7 +115,9 @@ class JoinPipelineITCase {
 
         assertLabelledRequests(broker, config, s);
         assertDeadLetters(broker, config, s);
+        assertBoundedDeadLetters(broker, config, s);
         JobID job = result.getJobID();
+        assertThat(gaugeSum(job, JoinMetrics.EVENT_TIME_OUT_OF_RANGE_SHARE)).as("share of far-future events").isPositive();
         assertThat(counter(job, JoinMetrics.JOIN_GROUP, JoinMetrics.LATE_FEEDBACK)).isEqualTo(s.lateIds.size());
         assertThat(counter(job, JoinMetrics.JOIN_GROUP, JoinMetrics.LABELLED_REQUESTS)).isEqualTo(s.requests.size());
         assertThat(counter(job, JoinMetrics.JOIN_GROUP, JoinMetrics.DUPLICATE_FEEDBACK)).isEqualTo(s.duplicateFeedback);
@@ -167,6 +172,10 @@ class JoinPipelineITCase {
     // ---- job set-up ---------------------------------------------------------------------------------
 
     private static GradeConfig config(EmbeddedKafkaBroker broker, String name) {
+        return config(broker, name, Map.of());
+    }
+
+    private static GradeConfig config(EmbeddedKafkaBroker broker, String name, Map<String, String> extra) {
         String suffix = EmbeddedKafkaBroker.uniqueTopic(name);
         Map<String, String> o = new HashMap<>();
         o.put("bootstrap-servers", broker.bootstrapServers());
@@ -188,6 +197,7 @@ class JoinPipelineITCase {
         o.put("out-of-orderness", "1 s");
         o.put("idleness", "0 s");
         o.put("checkpoint-interval", "300 ms");
+        o.putAll(extra);
         GradeConfig config = GradeConfig.fromMap(o);
         // Event times lie in the past: without infinite retention the broker's first retention
         // check (30 s after start) deletes records by their timestamps while the job reads them.
@@ -253,6 +263,66 @@ class JoinPipelineITCase {
         }
         assertThat(got).isEqualTo(s.malformed);
         assertThat(late).isEqualTo(s.lateCoordinates);
+    }
+
+    /**
+     * The ~1 MB rejected records, at the broker's and producer's default limits: each in the
+     * dead-letter topic, within max-dead-letter-bytes, truncated, with its original sizes and the
+     * SHA-256 of the whole original record; a small key is the Kafka key (not repeated in the
+     * body), an oversized one is replaced by its hash and kept in the body.
+     */
+    private static void assertBoundedDeadLetters(EmbeddedKafkaBroker broker, GradeConfig config, Scenario s) {
+        EventCodec<DeadLetter> codec = EventCodec.deadLetters();
+        Map<String, ConsumerRecord<byte[], byte[]>> byCoordinates = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> rec : readCommitted(broker, config.deadLetterTopic())) {
+            DeadLetter d = codec.decode(rec.value()).value();
+            byCoordinates.put(d.getSourceTopic() + "/" + d.getPartition() + "/" + d.getOffset(), rec);
+        }
+        assertThat(s.huge).hasSize(2);
+        for (Map.Entry<String, Scenario.Event> e : s.huge.entrySet()) {
+            ConsumerRecord<byte[], byte[]> rec = byCoordinates.get(e.getKey());
+            assertThat(rec).as("dead letter of " + e.getKey()).isNotNull();
+            DeadLetter d = codec.decode(rec.value()).value();
+            byte[] key = e.getValue().key();
+            byte[] value = e.getValue().value;
+            assertThat(d.getReasonCode()).isEqualTo(DeadLetterReason.RECORD_TOO_LARGE.name());
+            assertThat(rec.key().length + rec.value().length).isLessThanOrEqualTo(config.maxDeadLetterBytes());
+            assertThat(d.getTruncated()).isTrue();
+            assertThat(d.getOriginalKeyBytes()).isEqualTo(key.length);
+            assertThat(d.getOriginalPayloadBytes()).isEqualTo(value.length);
+            assertThat(toArray(d.getRecordSha256())).isEqualTo(DeadLetterSerializationSchema.recordSha256(key, value));
+            byte[] payload = toArray(d.getPayload());
+            assertThat(value).startsWith(payload);
+            if (key.length > config.maxDeadLetterKeyBytes()) {
+                assertThat(d.getKeyHashed()).isTrue();
+                assertThat(rec.key()).isEqualTo(DeadLetterSerializationSchema.sha256(key));
+                assertThat(key).startsWith(toArray(d.getKey()));
+            } else {
+                assertThat(d.getKeyHashed()).isFalse();
+                assertThat(rec.key()).isEqualTo(key);
+                assertThat(d.getKey()).as("the key is not stored twice").isNull();
+                assertThat(payload).hasSizeGreaterThan(900_000);
+            }
+        }
+    }
+
+    private static byte[] toArray(java.nio.ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    private static double gaugeSum(JobID job, String name) {
+        double sum = 0;
+        int found = 0;
+        for (Map.Entry<String, Metric> e : REPORTER.findMetrics(job, name).entrySet()) {
+            if (e.getValue() instanceof org.apache.flink.metrics.Gauge<?> g && g.getValue() instanceof Number n) {
+                sum += n.doubleValue();
+                found++;
+            }
+        }
+        assertThat(found).as("gauge " + name + " registered").isPositive();
+        return sum;
     }
 
     private static long counter(JobID job, String group, String name) {
@@ -327,6 +397,10 @@ class JoinPipelineITCase {
         final Set<String> lateCoordinates = new TreeSet<>();
         long duplicateFeedback;
         long duplicateImpressions;
+        /** topic/partition/offset -> the ~1 MB records (withHugeRecords). */
+        final Map<String, Event> huge = new HashMap<>();
+        private int farFuture;
+        private boolean hugeRecords;
 
         private final List<Event> impressions = new ArrayList<>();
         private final List<Event> feedback = new ArrayList<>();
@@ -337,7 +411,32 @@ class JoinPipelineITCase {
             this.random = new Random(seed);
         }
 
-        private record Event(long time, String user, byte[] value, DeadLetterReason malformed, String lateId) {}
+        record Event(long time, String user, byte[] rawKey, byte[] value, DeadLetterReason malformed,
+                             String lateId) {
+            Event(long time, String user, byte[] value, DeadLetterReason malformed, String lateId) {
+                this(time, user, null, value, malformed, lateId);
+            }
+
+            byte[] key() {
+                return rawKey != null ? rawKey : user.getBytes(StandardCharsets.UTF_8);
+            }
+        }
+
+        /**
+         * Adds {@code n} otherwise valid events dated 9999-12-31, half impressions and half feedback
+         * of real requests, early in the send order: accepted, they would move the watermark to year
+         * 9999 and close every later request with no feedback.
+         */
+        Scenario withFarFuture(int n) {
+            farFuture = n;
+            return this;
+        }
+
+        /** Adds a ~1 MB value and a 500 kB key with a 500 kB value, which topics with default limits accept. */
+        Scenario withHugeRecords() {
+            hugeRecords = true;
+            return this;
+        }
 
         /** Generates and writes everything before the job starts. */
         Scenario produce(EmbeddedKafkaBroker broker, GradeConfig config) throws Exception {
@@ -395,6 +494,31 @@ class JoinPipelineITCase {
             }
             shuffleWithinBounds(impressions);
             shuffleWithinBounds(feedback);
+            long year9999 = Instant.parse("9999-12-31T00:00:00Z").toEpochMilli();
+            for (int i = 0; i < farFuture; i++) {
+                String user = "user-" + (i % users);
+                String request = user + "-req-0";
+                byte[] value = i % 2 == 0
+                        ? impCodec.encode(Fixtures.avroImpression(user, user + "-future-" + i, year9999, ITEMS).build())
+                        : fbCodec.encode(Fixtures.avroFeedback(request + "-future-" + i, user, request, "i0", year9999,
+                                "click", 1).build());
+                List<Event> list = i % 2 == 0 ? impressions : feedback;
+                // Within the first fifth of the stream: most labelled requests come after them. The Kafka
+                // timestamp is an ordinary one (brokers refuse timestamps far ahead); the event time is 9999.
+                list.add(random.nextInt(list.size() / 5), new Event(T0, user, value,
+                        DeadLetterReason.EVENT_TIME_OUT_OF_RANGE, null));
+            }
+            if (hugeRecords) {
+                byte[] mb = new byte[1_000_000];
+                random.nextBytes(mb);
+                impressions.add(impressions.size() / 2, new Event(T0, "user-0", mb, DeadLetterReason.RECORD_TOO_LARGE, null));
+                byte[] bigKey = new byte[500_000];
+                byte[] bigValue = new byte[500_000];
+                random.nextBytes(bigKey);
+                random.nextBytes(bigValue);
+                feedback.add(feedback.size() / 2, new Event(T0, "user-1", bigKey, bigValue,
+                        DeadLetterReason.RECORD_TOO_LARGE, null));
+            }
             return this;
         }
 
@@ -495,8 +619,7 @@ class JoinPipelineITCase {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(broker.producerProperties())) {
                 for (Event e : events) {
-                    sent.add(producer.send(new ProducerRecord<>(topic, partitionOf(e.user), e.time,
-                            e.user.getBytes(StandardCharsets.UTF_8), e.value)));
+                    sent.add(producer.send(new ProducerRecord<>(topic, partitionOf(e.user), e.time, e.key(), e.value)));
                 }
                 producer.flush();
             }
@@ -506,6 +629,9 @@ class JoinPipelineITCase {
                 Event e = events.get(i);
                 if (e.malformed != null) {
                     malformed.put(coordinates, e.malformed);
+                }
+                if (e.value.length >= 500_000) {
+                    huge.put(coordinates, e);
                 }
                 if (e.lateId != null) {
                     lateCoordinates.add(coordinates);

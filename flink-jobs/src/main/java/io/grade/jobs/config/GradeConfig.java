@@ -2,7 +2,9 @@ package io.grade.jobs.config;
 
 import static io.grade.jobs.config.GradeOptions.*;
 
+import io.grade.jobs.config.GradeOptions.EventTimeReference;
 import io.grade.jobs.config.GradeOptions.StartingOffsets;
+import io.grade.schemas.codec.DecodeLimits;
 import io.grade.model.reward.FormatConstraints;
 import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
@@ -31,6 +33,12 @@ public final class GradeConfig implements Serializable {
     /** Kafka's default transaction.max.timeout.ms: a longer sink timeout is refused by the broker. */
     static final Duration BROKER_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
     static final double DEFAULT_BETA = 1e-6;
+    /** Smallest max-record-bytes: a valid impression of a small configuration takes a few hundred bytes. */
+    static final int MIN_RECORD_BYTES = 1024;
+    /** Smallest max-dead-letter-bytes: room for the dead letter's fields with a bounded message. */
+    static final int MIN_DEAD_LETTER_BYTES = 16 * 1024;
+    /** Length of the SHA-256 that replaces a dead letter's oversized Kafka key. */
+    static final int DEAD_LETTER_KEY_HASH_BYTES = 32;
 
     private final Map<String, String> effective;
     private final String bootstrapServers;
@@ -49,6 +57,13 @@ public final class GradeConfig implements Serializable {
     private final boolean[] binaryTask;
     private final int featureDim;
     private final int maxItems;
+    private final int maxRecordBytes;
+    private final int maxStringBytes;
+    private final int maxDeadLetterBytes;
+    private final int maxDeadLetterKeyBytes;
+    private final long maxEventTimeAheadMs;
+    private final long maxEventTimeBehindMs;
+    private final EventTimeReference eventTimeReference;
     private final long[] taskWindowMs;
     private final long orphanWaitMs;
     private final long sessionGapMs;
@@ -154,6 +169,21 @@ public final class GradeConfig implements Serializable {
         }
         rewardMetricWindow = atLeast(c, REWARD_METRIC_WINDOW, 1);
 
+        maxRecordBytes = atLeast(c, MAX_RECORD_BYTES, MIN_RECORD_BYTES);
+        maxStringBytes = atLeast(c, MAX_STRING_BYTES, 1);
+        if (maxStringBytes > maxRecordBytes) {
+            throw bad(MAX_STRING_BYTES, maxStringBytes, "must not exceed " + MAX_RECORD_BYTES.key() + " (" + maxRecordBytes + ")");
+        }
+        maxDeadLetterBytes = atLeast(c, MAX_DEAD_LETTER_BYTES, MIN_DEAD_LETTER_BYTES);
+        maxDeadLetterKeyBytes = atLeast(c, MAX_DEAD_LETTER_KEY_BYTES, DEAD_LETTER_KEY_HASH_BYTES);
+        if (maxDeadLetterKeyBytes > maxDeadLetterBytes / 2) {
+            throw bad(MAX_DEAD_LETTER_KEY_BYTES, maxDeadLetterKeyBytes,
+                    "must not exceed half of " + MAX_DEAD_LETTER_BYTES.key() + " (" + maxDeadLetterBytes + ")");
+        }
+        maxEventTimeAheadMs = positive(c, MAX_EVENT_TIME_AHEAD).toMillis();
+        maxEventTimeBehindMs = nonNegative(c, MAX_EVENT_TIME_BEHIND).toMillis();
+        eventTimeReference = get(c, EVENT_TIME_REFERENCE);
+
         fusion = get(c, FUSION);
         betas = perTask(c, BETAS, DEFAULT_BETA);
         for (double b : betas) {
@@ -234,6 +264,27 @@ public final class GradeConfig implements Serializable {
     public boolean binaryTask(int task) { return binaryTask[task]; }
     public int featureDim() { return featureDim; }
     public int maxItems() { return maxItems; }
+    public int maxRecordBytes() { return maxRecordBytes; }
+    public int maxStringBytes() { return maxStringBytes; }
+    public int maxDeadLetterBytes() { return maxDeadLetterBytes; }
+    public int maxDeadLetterKeyBytes() { return maxDeadLetterKeyBytes; }
+    public long maxEventTimeAheadMs() { return maxEventTimeAheadMs; }
+    /** 0 when events behind the watermark are not bounded. */
+    public long maxEventTimeBehindMs() { return maxEventTimeBehindMs; }
+    public EventTimeReference eventTimeReference() { return eventTimeReference; }
+
+    /**
+     * Bounds of the pre-decode scan: record and string sizes, and the array counts derived from the
+     * configured dimensions (items from max-items, features from feature-dim, weights and scores
+     * from tasks), so that nothing larger than a valid event is ever allocated.
+     */
+    public DecodeLimits decodeLimits() {
+        return new DecodeLimits(maxRecordBytes, maxStringBytes, Map.of(
+                "Impression.items", maxItems,
+                "Impression.features", featureDim,
+                "Impression.servedWeights", taskNames.length,
+                "Item.scores", taskNames.length));
+    }
     /** Attribution window of task k in ms. */
     public long taskWindowMs(int task) { return taskWindowMs[task]; }
     /** The longest attribution window: a request closes this long after its impression. */

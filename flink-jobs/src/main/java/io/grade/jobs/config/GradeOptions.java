@@ -94,6 +94,49 @@ public final class GradeOptions {
             .intType().defaultValue(200)
             .withDescription("Largest accepted candidate list; longer impressions are dead letters (TOO_MANY_ITEMS).");
 
+    // ---- bounded input and dead letters (issue 12) ---------------------------------------------
+
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES = ConfigOptions.key("max-record-bytes")
+            .intType().defaultValue(1024 * 1024)
+            .withDescription("Largest accepted input record, key + value bytes; larger records are dead letters "
+                    + "(RECORD_TOO_LARGE) and are not decoded. Default 1 MiB: a topic with Kafka's default limits "
+                    + "(message.max.bytes 1 MB) holds nothing larger.");
+
+    public static final ConfigOption<Integer> MAX_STRING_BYTES = ConfigOptions.key("max-string-bytes")
+            .intType().defaultValue(4096)
+            .withDescription("Largest accepted string field (ids, types) of an input record, in UTF-8 bytes; a "
+                    + "longer one is a dead letter (LENGTH_OUT_OF_BOUNDS), found before it is allocated.");
+
+    public static final ConfigOption<Integer> MAX_DEAD_LETTER_BYTES = ConfigOptions.key("max-dead-letter-bytes")
+            .intType().defaultValue(1_000_000)
+            .withDescription("Largest dead letter written, Kafka key + value bytes. Beyond it the stored payload "
+                    + "and key are truncated; the original sizes and a SHA-256 of the original record are kept. "
+                    + "The default fits Kafka's default limits (max.request.size 1048576, message.max.bytes "
+                    + "1048588) with room for the record and batch overhead.");
+
+    public static final ConfigOption<Integer> MAX_DEAD_LETTER_KEY_BYTES = ConfigOptions.key("max-dead-letter-key-bytes")
+            .intType().defaultValue(1024)
+            .withDescription("A dead letter is keyed by the original record key when it has at most this many "
+                    + "bytes, else by the key's 32-byte SHA-256 (the key itself then goes into the body).");
+
+    public static final ConfigOption<Duration> MAX_EVENT_TIME_AHEAD = ConfigOptions.key("max-event-time-ahead")
+            .durationType().defaultValue(Duration.ofMinutes(5))
+            .withDescription("An event whose event time is further ahead of the reference (event-time-reference) "
+                    + "is a dead letter (EVENT_TIME_OUT_OF_RANGE) and never moves the watermark. Must be positive.");
+
+    public static final ConfigOption<Duration> MAX_EVENT_TIME_BEHIND = ConfigOptions.key("max-event-time-behind")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("An event whose event time is further behind the reference (event-time-reference) is "
+                    + "a dead letter (EVENT_TIME_OUT_OF_RANGE); 0 (default) = no bound, as replays and backfills of "
+                    + "recorded data need. Events behind the watermark never move it; the session join treats "
+                    + "them as late.");
+
+    public static final ConfigOption<EventTimeReference> EVENT_TIME_REFERENCE = ConfigOptions.key("event-time-reference")
+            .enumType(EventTimeReference.class).defaultValue(EventTimeReference.WALL_CLOCK)
+            .withDescription("What max-event-time-ahead is measured from: WALL_CLOCK (live traffic and replays of "
+                    + "recorded data) or MAX_ACCEPTED (the later of the wall clock and the highest event time the "
+                    + "source reader accepted so far; for simulations whose clock runs ahead of the wall clock).");
+
     // ---- event time and the session join ------------------------------------------------------
 
     public static final ConfigOption<Duration> ATTRIBUTION_WINDOW = ConfigOptions.key("attribution-window")
@@ -210,6 +253,13 @@ public final class GradeOptions {
         all.add(BINARY_TASKS);
         all.add(FEATURE_DIM);
         all.add(MAX_ITEMS);
+        all.add(MAX_RECORD_BYTES);
+        all.add(MAX_STRING_BYTES);
+        all.add(MAX_DEAD_LETTER_BYTES);
+        all.add(MAX_DEAD_LETTER_KEY_BYTES);
+        all.add(MAX_EVENT_TIME_AHEAD);
+        all.add(MAX_EVENT_TIME_BEHIND);
+        all.add(EVENT_TIME_REFERENCE);
         all.add(ATTRIBUTION_WINDOW);
         all.add(ATTRIBUTION_WINDOW_PER_TASK);
         all.add(ORPHAN_WAIT);
@@ -232,6 +282,14 @@ public final class GradeOptions {
         all.add(FORMAT_UPPER);
         all.add(JOB_NAME);
         return all;
+    }
+
+    /** What max-event-time-ahead is measured from. */
+    public enum EventTimeReference {
+        /** The wall clock of the source's TaskManager. */
+        WALL_CLOCK,
+        /** The later of the wall clock and the highest event time the source reader accepted so far. */
+        MAX_ACCEPTED
     }
 
     /** Where the sources start reading when the job has no checkpoint to restore. */

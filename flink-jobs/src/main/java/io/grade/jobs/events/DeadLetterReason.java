@@ -14,6 +14,14 @@ public enum DeadLetterReason {
     UNKNOWN_SCHEMA,
     TRUNCATED,
     MALFORMED,
+    /** Record key + value bytes above max-record-bytes; checked before anything is decoded. */
+    RECORD_TOO_LARGE,
+    /**
+     * A length or count field of the Avro body beyond the bytes left in the record or beyond a
+     * configured maximum (max-string-bytes, ...), found by the pre-decode scan before anything is
+     * allocated.
+     */
+    LENGTH_OUT_OF_BOUNDS,
     // validation (EventValidator)
     MISSING_FIELD,
     NEGATIVE_TIME,
@@ -27,6 +35,11 @@ public enum DeadLetterReason {
     INVALID_WEIGHTS,
     UNKNOWN_FEEDBACK_TYPE,
     NEGATIVE_VALUE,
+    /**
+     * Event time further ahead of the reference clock than max-event-time-ahead, or further behind
+     * the watermark than max-event-time-behind; such events never reach the watermark generator.
+     */
+    EVENT_TIME_OUT_OF_RANGE,
     // session join
     LATE_FEEDBACK,
     ORPHANED_FEEDBACK,
@@ -40,6 +53,8 @@ public enum DeadLetterReason {
             case UNKNOWN_SCHEMA -> UNKNOWN_SCHEMA;
             case TRUNCATED -> TRUNCATED;
             case MALFORMED -> MALFORMED;
+            case RECORD_TOO_LARGE -> RECORD_TOO_LARGE;
+            case LENGTH_OUT_OF_BOUNDS -> LENGTH_OUT_OF_BOUNDS;
         };
     }
 

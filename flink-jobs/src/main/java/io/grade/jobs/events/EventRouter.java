@@ -4,6 +4,7 @@ import io.grade.jobs.metrics.JoinMetrics;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -26,6 +27,10 @@ public final class EventRouter extends ProcessFunction<InputRecord, ImpressionEv
     private transient Map<DeadLetterReason, Counter> deadLetterCounters;
     private transient Counter acceptedImpressions;
     private transient Counter acceptedFeedback;
+    /** Ring over the last SHARE_WINDOW records: true where the record's event time was out of range. */
+    private transient boolean[] outOfRange;
+    private transient long seen;
+    private transient int outOfRangeInWindow;
 
     @Override
     public void open(OpenContext openContext) {
@@ -33,10 +38,31 @@ public final class EventRouter extends ProcessFunction<InputRecord, ImpressionEv
         acceptedImpressions = group.counter(JoinMetrics.ACCEPTED_IMPRESSIONS);
         acceptedFeedback = group.counter(JoinMetrics.ACCEPTED_FEEDBACK);
         deadLetterCounters = JoinMetrics.deadLetterCounters(getRuntimeContext().getMetricGroup());
+        outOfRange = new boolean[JoinMetrics.SHARE_WINDOW];
+        group.gauge(JoinMetrics.EVENT_TIME_OUT_OF_RANGE_SHARE, (Gauge<Double>) this::eventTimeOutOfRangeShare);
+    }
+
+    /** Share of the last (up to) SHARE_WINDOW records that were EVENT_TIME_OUT_OF_RANGE; 0 before any. */
+    double eventTimeOutOfRangeShare() {
+        long n = Math.min(seen, outOfRange.length);
+        return n == 0 ? 0.0 : (double) outOfRangeInWindow / n;
+    }
+
+    private void countShare(boolean eventTimeOutOfRange) {
+        int slot = (int) (seen % outOfRange.length);
+        if (outOfRange[slot]) {
+            outOfRangeInWindow--;
+        }
+        outOfRange[slot] = eventTimeOutOfRange;
+        if (eventTimeOutOfRange) {
+            outOfRangeInWindow++;
+        }
+        seen++;
     }
 
     @Override
     public void processElement(InputRecord in, Context ctx, Collector<ImpressionEvent> out) {
+        countShare(in.deadLetter != null && in.deadLetter.reason == DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
         if (in.impression != null) {
             acceptedImpressions.inc();
             out.collect(in.impression);

@@ -14,12 +14,17 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import java.util.Properties;
 
 /** The job's Kafka sources and sinks, built from the configuration (tests and the benchmark reuse them). */
 public final class KafkaConnectors {
 
     /** batch.size of the exactly-once sinks' producers. */
     static final int SINK_BATCH_BYTES = 256 * 1024;
+    /** Kafka's default max.request.size. */
+    static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+    /** Headroom over a record's key + value: record (~21 B) and batch (61 B) headers, with margin. */
+    static final int PRODUCE_OVERHEAD_BYTES = 48 * 1024;
 
     private KafkaConnectors() {}
 
@@ -63,7 +68,22 @@ public final class KafkaConnectors {
 
     /** Sink of the dead-letter topic. */
     public static KafkaSink<DeadLetterRecord> deadLetterSink(GradeConfig c) {
-        return sink(c, c.deadLetterTopic(), "dlq", new DeadLetterSerializationSchema(c.deadLetterTopic()));
+        return sink(c, c.deadLetterTopic(), "dlq", new DeadLetterSerializationSchema(c),
+                deadLetterProducerProperties(c));
+    }
+
+    /**
+     * Producer properties of the dead-letter sink (the sink adds the bootstrap servers and, for
+     * exactly-once, transactional ids). max.request.size keeps Kafka's default of 1 MiB unless
+     * max-dead-letter-bytes needs more: the largest dead letter plus the record and batch overhead.
+     */
+    public static Properties deadLetterProducerProperties(GradeConfig c) {
+        Properties p = producerProperties(c);
+        int needed = c.maxDeadLetterBytes() + PRODUCE_OVERHEAD_BYTES;
+        if (needed > DEFAULT_MAX_REQUEST_BYTES) {
+            p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(needed));
+        }
+        return p;
     }
 
     /** Sink of the labelled-requests topic; the configuration must name one. */
@@ -72,23 +92,30 @@ public final class KafkaConnectors {
             throw new IllegalStateException("labelled-requests-topic is empty: labelled requests are not written");
         }
         return sink(c, c.labelledRequestsTopic(), "labelled",
-                new LabelledRequestSerializationSchema(c.labelledRequestsTopic()));
+                new LabelledRequestSerializationSchema(c.labelledRequestsTopic()), producerProperties(c));
     }
 
     private static <T> KafkaSink<T> sink(GradeConfig c, String topic, String idSuffix,
-                                         KafkaRecordSerializationSchema<T> schema) {
+                                         KafkaRecordSerializationSchema<T> schema, Properties producer) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(c.bootstrapServers())
+                .setKafkaProducerConfig(producer)
                 .setRecordSerializer(schema)
                 .setDeliveryGuarantee(c.deliveryGuarantee())
                 .setTransactionalIdPrefix(c.transactionalIdPrefix() + "-" + idSuffix)
-                .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()))
-                .setProperty(ProducerConfig.ACKS_CONFIG, "all")
-                .setProperty(ProducerConfig.LINGER_MS_CONFIG, "5")
-                // Records become visible only at the checkpoint's commit, so larger batches cost no
-                // latency: 256 KiB holds ~190 labelled requests against ~11 in the default 16 KiB,
-                // i.e. far fewer produce requests for the producer and the broker.
-                .setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(SINK_BATCH_BYTES))
                 .build();
+    }
+
+    /** Producer properties shared by the job's sinks. */
+    static Properties producerProperties(GradeConfig c) {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()));
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // Records become visible only at the checkpoint's commit, so larger batches cost no
+        // latency: 256 KiB holds ~190 labelled requests against ~11 in the default 16 KiB,
+        // i.e. far fewer produce requests for the producer and the broker.
+        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(SINK_BATCH_BYTES));
+        return p;
     }
 }

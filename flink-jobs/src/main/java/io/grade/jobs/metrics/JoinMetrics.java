@@ -28,6 +28,13 @@ public final class JoinMetrics {
     // grade.source
     public static final String ACCEPTED_IMPRESSIONS = "acceptedImpressions";
     public static final String ACCEPTED_FEEDBACK = "acceptedFeedback";
+    /**
+     * Gauge: share (0..1) of the last {@link #SHARE_WINDOW} records of the subtask that were
+     * EVENT_TIME_OUT_OF_RANGE dead letters (the counter deadLetters.eventTimeOutOfRange counts them all).
+     */
+    public static final String EVENT_TIME_OUT_OF_RANGE_SHARE = "eventTimeOutOfRangeShare";
+    /** Records the share gauges average over. */
+    public static final int SHARE_WINDOW = 10_000;
 
     // grade.join counters
     public static final String IMPRESSIONS = "impressions";

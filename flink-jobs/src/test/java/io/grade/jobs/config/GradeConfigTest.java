@@ -32,6 +32,16 @@ class GradeConfigTest {
         assertThat(c.binaryTask(0)).isTrue();
         assertThat(c.binaryTask(3)).isFalse();
         assertThat(c.rewardConfig().ndcgK()).isEqualTo(10);
+        assertThat(c.maxRecordBytes()).isEqualTo(1 << 20);
+        assertThat(c.maxStringBytes()).isEqualTo(4096);
+        assertThat(c.maxDeadLetterBytes()).isEqualTo(1_000_000);
+        assertThat(c.maxDeadLetterKeyBytes()).isEqualTo(1024);
+        assertThat(c.maxEventTimeAheadMs()).isEqualTo(Duration.ofMinutes(5).toMillis());
+        assertThat(c.maxEventTimeBehindMs()).isZero();
+        assertThat(c.eventTimeReference()).isEqualTo(GradeOptions.EventTimeReference.WALL_CLOCK);
+        assertThat(c.decodeLimits().maxCount("Impression", "items")).isEqualTo(200);
+        assertThat(c.decodeLimits().maxCount("Impression", "features")).isEqualTo(32);
+        assertThat(c.decodeLimits().maxCount("Item", "scores")).isEqualTo(4);
         assertThat(c.effectiveOptions()).containsEntry("impressions-topic", "grade.impressions")
                 .containsKey("attribution-window").hasSize(GradeOptions.all().size());
     }
@@ -77,6 +87,17 @@ class GradeConfigTest {
             "fusion | CUBIC",
             "ndcg-k | 0",
             "reward-metric-window | 0",
+            "max-record-bytes | 100",
+            "max-record-bytes | lots",
+            "max-string-bytes | 0",
+            "max-string-bytes | 2000000",
+            "max-dead-letter-bytes | 1000",
+            "max-dead-letter-key-bytes | 8",
+            "max-dead-letter-key-bytes | 600000",
+            "max-event-time-ahead | 0 s",
+            "max-event-time-ahead | soon",
+            "max-event-time-behind | -1 h",
+            "event-time-reference | KAFKA",
     })
     void shouldNameTheBadOptionInTheError(String key, String value) {
         assertThatThrownBy(() -> GradeConfig.fromMap(Map.of(key, value)))

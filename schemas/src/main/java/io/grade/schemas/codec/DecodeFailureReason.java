@@ -11,5 +11,12 @@ public enum DecodeFailureReason {
     /** The header or the body ends before the record does. */
     TRUNCATED,
     /** The body does not decode with the writer schema (bad lengths, bad union index, ...). */
-    MALFORMED
+    MALFORMED,
+    /** The record is larger than the configured maximum record size; nothing of it is decoded. */
+    RECORD_TOO_LARGE,
+    /**
+     * A length or count in the body exceeds the bytes left in the record or a configured maximum;
+     * found by the pre-decode scan before Avro allocates anything.
+     */
+    LENGTH_OUT_OF_BOUNDS
 }

@@ -21,6 +21,10 @@ public final class DecodeResult<T> {
         return new DecodeResult<>(null, new DecodeFailure(reason, message));
     }
 
+    public static <T> DecodeResult<T> failed(DecodeFailure failure) {
+        return new DecodeResult<>(null, Objects.requireNonNull(failure));
+    }
+
     public boolean isOk() {
         return failure == null;
     }

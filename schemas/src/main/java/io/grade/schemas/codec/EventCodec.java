@@ -10,8 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -36,17 +36,17 @@ public final class EventCodec<T extends SpecificRecordBase> {
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
-    private final Set<Long> knownFingerprints = new HashSet<>();
+    private final Map<Long, Schema> writers = new HashMap<>();
 
     private EventCodec(Schema schema, Collection<Schema> writerSchemas) {
         this.schema = schema;
         SpecificData model = SpecificData.getForSchema(schema);
         SchemaStore.Cache store = new SchemaStore.Cache();
         store.addSchema(schema);
-        knownFingerprints.add(SchemaNormalization.parsingFingerprint64(schema));
+        writers.put(SchemaNormalization.parsingFingerprint64(schema), schema);
         for (Schema released : writerSchemas) {
             store.addSchema(released);
-            knownFingerprints.add(SchemaNormalization.parsingFingerprint64(released));
+            writers.putIfAbsent(SchemaNormalization.parsingFingerprint64(released), released);
         }
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema, store);
@@ -96,8 +96,20 @@ public final class EventCodec<T extends SpecificRecordBase> {
         }
     }
 
-    /** Decodes bytes written with the current or any released schema; never throws. */
+    /**
+     * Decodes bytes written with the current or any released schema; never throws. Every length and
+     * count of the body is checked against the bytes left before anything is allocated.
+     */
     public DecodeResult<T> decode(byte[] bytes) {
+        return decode(bytes, DecodeLimits.STRUCTURAL);
+    }
+
+    /**
+     * As {@link #decode(byte[])}, also enforcing {@code limits}: the record size, then every string,
+     * bytes and array length of the body along the writer schema (found by the fingerprint) before
+     * Avro decodes it. Any {@link Throwable} of the decoder, errors included, becomes MALFORMED.
+     */
+    public DecodeResult<T> decode(byte[] bytes, DecodeLimits limits) {
         if (bytes == null || bytes.length == 0) {
             return DecodeResult.failed(DecodeFailureReason.EMPTY_PAYLOAD, "empty " + schema.getName() + " payload");
         }
@@ -109,13 +121,25 @@ public final class EventCodec<T extends SpecificRecordBase> {
             return DecodeResult.failed(DecodeFailureReason.TRUNCATED,
                     "header truncated: " + bytes.length + " of " + HEADER_BYTES + " bytes");
         }
+        if (bytes.length > limits.maxRecordBytes()) {
+            return DecodeResult.failed(DecodeFailureReason.RECORD_TOO_LARGE, schema.getName() + " record of "
+                    + bytes.length + " bytes exceeds max-record-bytes " + limits.maxRecordBytes());
+        }
         long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (!knownFingerprints.contains(fingerprint)) {
+        Schema writer = writers.get(fingerprint);
+        if (writer == null) {
             return DecodeResult.failed(DecodeFailureReason.UNKNOWN_SCHEMA, String.format(
                     "writer schema fingerprint %016x is not a known %s schema", fingerprint, schema.getName()));
         }
         try {
+            DecodeFailure unsafe = AvroBodyScanner.scan(bytes, HEADER_BYTES, writer, limits);
+            if (unsafe != null) {
+                return DecodeResult.failed(unsafe);
+            }
             return DecodeResult.ok(decoder.decode(bytes));
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // Cannot happen after the scan on the released schemas; kept so that no input ever stops a job.
+            return DecodeResult.failed(DecodeFailureReason.MALFORMED, schema.getName() + " decoder failed: " + e);
         } catch (MissingSchemaException e) {
             return DecodeResult.failed(DecodeFailureReason.UNKNOWN_SCHEMA, e.getMessage());
         } catch (IOException | RuntimeException e) {

@@ -69,11 +69,16 @@ class EventCodecTest {
         for (int cut = 11; cut < bytes.length; cut += 7) {
             DecodeResult<Impression> r = impressions.decode(Arrays.copyOf(bytes, cut));
             assertThat(r.isOk()).as("cut at %d", cut).isFalse();
-            assertThat(r.failure().reason()).as("cut at %d", cut)
-                    .isIn(DecodeFailureReason.TRUNCATED, DecodeFailureReason.MALFORMED);
+            // Cut inside a string or array: its length now exceeds the bytes left.
+            assertThat(r.failure().reason()).as("cut at %d", cut).isIn(DecodeFailureReason.TRUNCATED,
+                    DecodeFailureReason.MALFORMED, DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
         }
+        // The last float cut: the scores array's count now promises more bytes than are left.
         assertThat(impressions.decode(Arrays.copyOf(bytes, bytes.length - 3)).failure().reason())
-                .isEqualTo(DecodeFailureReason.TRUNCATED);
+                .isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+        byte[] fb = feedback.encode(new Feedback("f", "r", "u", "i", java.time.Instant.ofEpochMilli(5), "click", 1.0));
+        assertThat(feedback.decode(Arrays.copyOf(fb, fb.length - 3)).failure().reason())
+                .as("a fixed-size field cut").isEqualTo(DecodeFailureReason.TRUNCATED);
     }
 
     @Test
@@ -124,5 +129,129 @@ class EventCodecTest {
         assertThat(decoded.getValue()).isEqualTo(1.0);
         // The default codec does not know that writer.
         assertThat(feedback.decode(out.toByteArray()).failure().reason()).isEqualTo(DecodeFailureReason.UNKNOWN_SCHEMA);
+    }
+
+    // ---- bounded decoding (issue 12) -------------------------------------------------------------
+
+    /** Zig-zag varint of {@code v}, as Avro writes longs, ints and lengths. */
+    static byte[] varint(long v) {
+        long z = (v << 1) ^ (v >> 63);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        while ((z & ~0x7FL) != 0) {
+            out.write((int) ((z & 0x7F) | 0x80));
+            z >>>= 7;
+        }
+        out.write((int) z);
+        return out.toByteArray();
+    }
+
+    /** Valid single-object header of the current Impression schema followed by {@code body}. */
+    static byte[] impressionWithBody(byte[]... body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(EventCodec.impressions().encode(sampleImpression()), 0, 10);
+        for (byte[] b : body) {
+            out.write(b, 0, b.length);
+        }
+        return out.toByteArray();
+    }
+
+    /** The 31-byte record of the reliability campaign: header, then "eventId is 400 MB long". */
+    static byte[] lengthBomb() {
+        byte[] bomb = impressionWithBody(varint(400_000_000L), new byte[16]);
+        assertThat(bomb).hasSize(31);
+        return bomb;
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
+    @Test
+    void shouldRejectAStringLengthBombBeforeAllocatingIt() {
+        byte[] bomb = lengthBomb();
+        impressions.decode(bomb); // warm-up: class loading and the like are not the decode's allocations
+        long before = allocatedBytes();
+        DecodeResult<Impression> r = impressions.decode(bomb);
+        long allocated = allocatedBytes() - before;
+        assertThat(r.isOk()).isFalse();
+        assertThat(r.failure().reason()).isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+        assertThat(r.failure().message()).contains("Impression.eventId").contains("400000000");
+        assertThat(allocated).as("bytes allocated to reject a 31-byte record").isLessThan(1 << 20);
+    }
+
+    @Test
+    void shouldRejectAnArrayCountBombAndALongVarint() {
+        // eventId "e", requestId "r", userId "u", sessionHint null, eventTime 1, modelId "m",
+        // policyVersion 0, then servedWeights says one billion doubles.
+        byte[] prefix = concat(str("e"), str("r"), str("u"), varint(0), varint(1), str("m"), varint(0));
+        DecodeResult<Impression> r = impressions.decode(impressionWithBody(prefix, varint(1_000_000_000L), new byte[8]));
+        assertThat(r.failure().reason()).isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+        assertThat(r.failure().message()).contains("Impression.servedWeights");
+        // A negative block count (block with byte size) of Long.MIN_VALUE, and an 11-byte varint.
+        assertThat(impressions.decode(impressionWithBody(prefix, varint(Long.MIN_VALUE), new byte[8]))
+                .failure().reason()).isEqualTo(DecodeFailureReason.MALFORMED);
+        byte[] tooLong = new byte[11];
+        Arrays.fill(tooLong, (byte) 0xFF);
+        assertThat(impressions.decode(impressionWithBody(tooLong)).failure().reason())
+                .isEqualTo(DecodeFailureReason.MALFORMED);
+        // A negative string length.
+        assertThat(impressions.decode(impressionWithBody(varint(-5), new byte[8])).failure().reason())
+                .isEqualTo(DecodeFailureReason.MALFORMED);
+    }
+
+    @Test
+    void shouldEnforceTheConfiguredLimits() {
+        byte[] ok = impressions.encode(sampleImpression());
+        DecodeLimits limits = new DecodeLimits(ok.length, 7, java.util.Map.of("Impression.items", 2, "Item.scores", 4));
+        assertThat(impressions.decode(ok, limits).value()).isEqualTo(sampleImpression());
+
+        DecodeResult<Impression> big = impressions.decode(ok, new DecodeLimits(ok.length - 1, 3, java.util.Map.of()));
+        assertThat(big.failure().reason()).isEqualTo(DecodeFailureReason.RECORD_TOO_LARGE);
+
+        byte[] longId = impressions.encode(Impression.newBuilder(sampleImpression()).setUserId("user-1234").build());
+        DecodeResult<Impression> s = impressions.decode(longId, new DecodeLimits(1000, 8, java.util.Map.of()));
+        assertThat(s.failure().reason()).isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+        assertThat(s.failure().message()).contains("Impression.userId").contains("max-string-bytes 8");
+        assertThat(s.failure().limitedField()).isNull();
+
+        DecodeResult<Impression> items = impressions.decode(ok, new DecodeLimits(1000, 100, java.util.Map.of("Impression.items", 1)));
+        assertThat(items.failure().reason()).isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+        assertThat(items.failure().limitedField()).isEqualTo("Impression.items");
+        DecodeResult<Impression> scores = impressions.decode(ok, new DecodeLimits(1000, 100, java.util.Map.of("Item.scores", 3)));
+        assertThat(scores.failure().limitedField()).isEqualTo("Item.scores");
+    }
+
+    @Test
+    void shouldNeverThrowNorAllocateMuchOnMutatedRecords() {
+        Random random = new Random(12);
+        byte[] ok = impressions.encode(sampleImpression());
+        DecodeLimits limits = new DecodeLimits(4096, 256, java.util.Map.of("Impression.items", 10));
+        long worst = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] m = Arrays.copyOf(ok, 11 + random.nextInt(ok.length + 8 - 11));
+            for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                int at = 10 + random.nextInt(m.length - 10);
+                m[at] = random.nextInt(3) == 0 ? (byte) 0xFF : (byte) random.nextInt(256);
+            }
+            long before = allocatedBytes();
+            DecodeResult<Impression> r = impressions.decode(m, limits);
+            worst = Math.max(worst, allocatedBytes() - before);
+            assertThat(r).isNotNull();
+        }
+        assertThat(worst).as("most bytes one mutated record allocated").isLessThan(1 << 20);
+    }
+
+    private static byte[] str(String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return concat(varint(b.length), b);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.write(p, 0, p.length);
+        }
+        return out.toByteArray();
     }
 }
