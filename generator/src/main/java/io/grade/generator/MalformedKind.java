@@ -23,7 +23,7 @@ public enum MalformedKind {
     // ---- either topic: decoding -------------------------------------------------------------------
     /** Random bytes without the Avro single-object marker. */
     GARBAGE_BYTES(Origin.EITHER, "GARBAGE_BYTES"),
-    /** A valid encoding cut in half. */
+    /** A valid encoding cut short right after its first field (the event id). */
     TRUNCATED(Origin.EITHER, "TRUNCATED"),
     /** A zero-length value. */
     EMPTY_VALUE(Origin.EITHER, "EMPTY_PAYLOAD"),
@@ -37,10 +37,16 @@ public enum MalformedKind {
     WRONG_SCHEMA(Origin.EITHER, "UNKNOWN_SCHEMA"),
     /** 31 bytes: a valid header, then a first string whose length field says 400 MB. */
     LENGTH_BOMB(Origin.EITHER, "LENGTH_OUT_OF_BOUNDS"),
-    /** About 1 MB (1,000,000 bytes, under the broker's default limit): a valid header and random bytes. */
-    HUGE_VALUE(Origin.EITHER, "RECORD_TOO_LARGE", 1),
-    /** A 500 kB key with a 500 kB value (a valid header and random bytes): together at the default limits. */
-    HUGE_KEY_AND_VALUE(Origin.EITHER, "RECORD_TOO_LARGE", 1),
+    /**
+     * A valid event of 1,000,000 bytes (under the broker's default 1 MB limit) whose event id is
+     * almost all of it: longer than the job's max-string-bytes.
+     */
+    HUGE_VALUE(Origin.EITHER, "LENGTH_OUT_OF_BOUNDS", 1),
+    /**
+     * A 500 kB key with a 500 kB value of random bytes: 1 MB together, what a topic with default
+     * limits accepts (its dead letter must stay under the dead-letter producer's 1 MB limit).
+     */
+    HUGE_KEY_AND_VALUE(Origin.EITHER, "GARBAGE_BYTES", 1),
     // ---- either topic: event time -----------------------------------------------------------------
     /** Event time before 1970 (1900-01-01). */
     NEGATIVE_TIME(Origin.EITHER, "NEGATIVE_TIME"),

@@ -83,6 +83,10 @@ final class MalformedRecords {
         }
         Impression bad = Impression.newBuilder(valid).setEventId(id).setRequestId(id).build();
         byte[] value = switch (kind) {
+            case HUGE_VALUE -> {
+                bad.setEventId(hugeId(encoded.length));
+                yield impressions.encode(bad);
+            }
             case WRONG_SCHEMA -> feedback.encode(feedbackFor(valid, id, id, valid.getItems().get(0).getItemId()));
             case NEGATIVE_TIME -> impressions.encode(withTime(bad, NEGATIVE_TIME));
             case FAR_FUTURE_TIME -> impressions.encode(withTime(bad, FAR_FUTURE));
@@ -176,6 +180,7 @@ final class MalformedRecords {
         }
         Feedback.Builder bad = Feedback.newBuilder(valid).setEventId(id);
         byte[] value = switch (kind) {
+            case HUGE_VALUE -> feedback.encode(bad.setEventId(hugeId(encoded.length)).build());
             case WRONG_SCHEMA -> impressions.encode(Impression.newBuilder()
                     .setEventId(id).setRequestId(id).setUserId(valid.getUserId()).setSessionHint(null)
                     .setEventTime(valid.getEventTime()).setModelId("bad").setPolicyVersion(0)
@@ -199,7 +204,7 @@ final class MalformedRecords {
     private byte[] common(MalformedKind kind, byte[] encoded, byte[] key) {
         return switch (kind) {
             case GARBAGE_BYTES, NULL_KEY -> garbage(8 + rng.nextInt(64));
-            case TRUNCATED -> Arrays.copyOf(encoded, encoded.length / 2);
+            case TRUNCATED -> Arrays.copyOf(encoded, afterFirstString(encoded));
             case EMPTY_VALUE -> new byte[0];
             case UNKNOWN_FINGERPRINT -> {
                 byte[] b = encoded.clone();
@@ -209,8 +214,7 @@ final class MalformedRecords {
                 yield b;
             }
             case LENGTH_BOMB -> stringBomb(encoded);
-            case HUGE_VALUE -> withHeader(encoded, HUGE_VALUE_BYTES);
-            case HUGE_KEY_AND_VALUE -> withHeader(encoded, HALF_HUGE_BYTES);
+            case HUGE_KEY_AND_VALUE -> garbage(HALF_HUGE_BYTES);
             default -> null;
         };
     }
@@ -270,11 +274,24 @@ final class MalformedRecords {
         }
     }
 
-    /** The valid encoding's header (marker and fingerprint) followed by random bytes, {@code size} bytes in all. */
-    private byte[] withHeader(byte[] encoded, int size) {
-        byte[] b = garbage(size);
-        System.arraycopy(encoded, 0, b, 0, HEADER_BYTES);
-        return b;
+    /** An event id that makes an event of {@code validBytes} about {@link #HUGE_VALUE_BYTES} long. */
+    private static String hugeId(int validBytes) {
+        // the id's length var-int grows from 1-2 bytes to 3; the old id was short
+        return "x".repeat(HUGE_VALUE_BYTES - validBytes - 3);
+    }
+
+    /** The end of the first field (a string) of a valid encoding: header, length var-int, bytes. */
+    private static int afterFirstString(byte[] encoded) {
+        int at = HEADER_BYTES;
+        long raw = 0;
+        int shift = 0;
+        int b;
+        do {
+            b = encoded[at++] & 0xFF;
+            raw |= (long) (b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        return at + (int) ((raw >>> 1) ^ -(raw & 1));
     }
 
     private byte[] garbage(int size) {

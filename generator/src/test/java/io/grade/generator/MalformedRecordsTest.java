@@ -73,6 +73,11 @@ class MalformedRecordsTest {
                 continue;
             }
             Impression d = impressions.decode(b.value()).value();
+            if (kind == MalformedKind.HUGE_VALUE) {
+                assertThat(b.value().length).isBetween(MalformedRecords.HUGE_VALUE_BYTES - 64, MalformedRecords.HUGE_VALUE_BYTES);
+                assertThat(d.getEventId()).hasSizeGreaterThan(990_000);
+                continue;
+            }
             if (kind == MalformedKind.DUPLICATE_IMPRESSION) {
                 assertThat(b.value()).isEqualTo(impBytes);
                 continue;
@@ -126,6 +131,11 @@ class MalformedRecordsTest {
                 continue;
             }
             Feedback d = feedback.decode(b.value()).value();
+            if (kind == MalformedKind.HUGE_VALUE) {
+                assertThat(b.value().length).isBetween(MalformedRecords.HUGE_VALUE_BYTES - 64, MalformedRecords.HUGE_VALUE_BYTES);
+                assertThat(d.getEventId()).hasSizeGreaterThan(990_000);
+                continue;
+            }
             if (kind == MalformedKind.DUPLICATE_FEEDBACK) {
                 assertThat(b.value()).isEqualTo(fbBytes);
                 continue;
@@ -154,7 +164,13 @@ class MalformedRecordsTest {
                 assertThat(b.key()).isNull();
                 assertThat(codec.decode(b.value()).failure().reason()).isEqualTo(DecodeFailureReason.GARBAGE_BYTES);
             }
-            case TRUNCATED -> assertThat(codec.decode(b.value()).failure().reason()).isEqualTo(DecodeFailureReason.TRUNCATED);
+            case TRUNCATED -> {
+                assertThat(codec.decode(b.value()).failure().reason()).isEqualTo(DecodeFailureReason.TRUNCATED);
+                // header, length var-int and the event id, nothing more
+                assertThat(b.value().length).isGreaterThan(11).isLessThan(valid.length);
+                assertThat(b.value()).isEqualTo(java.util.Arrays.copyOf(valid, b.value().length));
+                assertThat(b.value()[10] & 0xFF).isEqualTo(b.value().length - 11 << 1);
+            }
             case EMPTY_VALUE -> assertThat(b.value()).isEmpty();
             case TOMBSTONE -> {
                 assertThat(b.value()).isNull();
@@ -168,10 +184,6 @@ class MalformedRecordsTest {
                 for (int i = 10; i < 14; i++) {
                     assertThat(b.value()[i] & 0x80).isEqualTo(0x80);
                 }
-            }
-            case HUGE_VALUE -> {
-                assertThat(b.value()).hasSize(MalformedRecords.HUGE_VALUE_BYTES);
-                assertThat(java.util.Arrays.copyOf(b.value(), 10)).isEqualTo(java.util.Arrays.copyOf(valid, 10));
             }
             case HUGE_KEY_AND_VALUE -> {
                 assertThat(b.key()).hasSize(MalformedRecords.HALF_HUGE_BYTES);

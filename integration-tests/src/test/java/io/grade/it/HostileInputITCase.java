@@ -28,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -60,8 +59,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the dead-letter topic ({@code read_committed}) exactly once with its kind's reason, or, for the
  * duplicates, counted by the join's deduplication; no good record is dead-lettered for a source
  * reason; no hostile impression reaches the labelled requests; and learning goes on: versions rise
- * during and after the hostile phase, and the share of labelled requests with feedback stays at its
- * level before it. Prints the counts as one {@code hostile-campaign:} line.
+ * during and after the hostile phase, and the share of labelled requests with feedback does not
+ * fall below its level before it (by more than {@link #SHARE_TOLERANCE}). Prints the counts as one {@code hostile-campaign:} line.
  */
 class HostileInputITCase {
 
@@ -81,11 +80,14 @@ class HostileInputITCase {
     /** Requests per phase before and after the hostile one (about 24 s of wall time each). */
     private static final int CLEAN_REQUESTS = 6_000;
     /**
-     * How far the share of labelled requests with feedback may move from its level before the
-     * hostile phase (absolute). With ~6,000 requests a phase and a share near 0.2, its standard
-     * error is about 0.005; the policy changing while it learns moves it too.
+     * How far the share of labelled requests with feedback may fall below its level before the
+     * hostile phase (absolute). With ~6,000 requests a phase and a share near 0.72, its standard
+     * error is about 0.006. It may rise instead, by up to {@link #SHARE_RISE}: the policy learns to
+     * rank what users click (measured 0.719 before, 0.754 during, 0.773 after). A poisoned
+     * watermark drives it to 0 (issue 12: 100 % of requests closed without feedback).
      */
     private static final double SHARE_TOLERANCE = 0.03;
+    private static final double SHARE_RISE = 0.10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -113,6 +115,9 @@ class HostileInputITCase {
             "--checkpoint-interval", "2 s", "--transaction-timeout", "2 min",
             "--out-of-orderness", "60 s", "--idleness", "2 s",
             "--update-every", "128", "--update-interval", "5 s", "--publish-interval", "2 s",
+            // the event-time guard as a simulation running ahead of the wall clock needs it: measured
+            // from the highest event time accepted, and 1971 is out of range behind it
+            "--event-time-reference", "MAX_ACCEPTED", "--max-event-time-behind", "6 h",
             "--seed", "7"});
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -129,7 +134,7 @@ class HostileInputITCase {
                 .impressionsTopic(impressions).feedbackTopic(feedback).policyTopic(policy)
                 .modelId(job.learner().modelId())
                 .rate(RATE).speedup(SPEEDUP).seed(SEED).worldSeed(3)
-                .startEventTime(Instant.parse("2026-01-05T08:00:00Z"))
+                // event time starts at the wall clock (the guard's reference) and runs 180 times faster
                 .malformedRate(0).malformedKinds(kinds)
                 .oracleEvery(0)
                 .build();
@@ -256,9 +261,9 @@ class HostileInputITCase {
         double pre = share.get("pre")[0];
         assertThat(pre).as("share with feedback before").isBetween(0.05, 0.95);
         assertThat(share.get("hostile")[0]).as("share with feedback in the hostile phase")
-                .isBetween(pre - SHARE_TOLERANCE, pre + SHARE_TOLERANCE);
+                .isBetween(pre - SHARE_TOLERANCE, pre + SHARE_RISE);
         assertThat(share.get("post")[0]).as("share with feedback after")
-                .isBetween(pre - SHARE_TOLERANCE, pre + SHARE_TOLERANCE);
+                .isBetween(pre - SHARE_TOLERANCE, pre + SHARE_RISE);
     }
 
     /**
