@@ -8,11 +8,13 @@ import org.apache.avro.Schema;
  * fit in the bytes left and in {@link DecodeLimits#maxStringBytes()}; an array or map block count,
  * times the smallest encoding of one element, must fit in the bytes left, and the running count
  * of an array must stay within its {@link DecodeLimits#maxCount configured maximum}. Union and
- * enum indexes must be in range. A body that passes is safe to hand to Avro: every allocation
+ * enum indexes must be in range; values may nest at most 64 deep (a recursive writer schema cannot
+ * overflow the stack). A body that passes is safe to hand to Avro: every allocation
  * Avro then makes is bounded by the record's size. Not thread-safe (one instance per call).
  */
 final class AvroBodyScanner {
 
+    /** Deepest nesting walked (records, unions, arrays); the released schemas nest 4 deep. */
     private static final int MAX_DEPTH = 64;
 
     private final byte[] buf;
@@ -33,14 +35,17 @@ final class AvroBodyScanner {
     static DecodeFailure scan(byte[] buf, int start, Schema writer, DecodeLimits limits) {
         AvroBodyScanner s = new AvroBodyScanner(buf, start, limits, writer.getName());
         try {
-            s.skip(writer, writer.getName(), null);
+            s.skip(writer, writer.getName(), null, 0);
             return null;
         } catch (Problem p) {
             return p.failure;
         }
     }
 
-    private void skip(Schema schema, String record, String field) {
+    private void skip(Schema schema, String record, String field, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw problem(DecodeFailureReason.MALFORMED, null, "values nested deeper than " + MAX_DEPTH + at(field));
+        }
         switch (schema.getType()) {
             case NULL -> { }
             case BOOLEAN -> advance(1, field);
@@ -75,20 +80,20 @@ final class AvroBodyScanner {
                 if (i < 0 || i >= schema.getTypes().size()) {
                     throw problem(DecodeFailureReason.MALFORMED, null, "union index " + i + " out of range" + at(field));
                 }
-                skip(schema.getTypes().get(i), record, field);
+                skip(schema.getTypes().get(i), record, field, depth + 1);
             }
             case RECORD -> {
                 for (Schema.Field f : schema.getFields()) {
-                    skip(f.schema(), schema.getName(), schema.getName() + "." + f.name());
+                    skip(f.schema(), schema.getName(), schema.getName() + "." + f.name(), depth + 1);
                 }
             }
-            case ARRAY -> skipBlocks(schema.getElementType(), null, record, field);
-            case MAP -> skipBlocks(schema.getValueType(), Schema.create(Schema.Type.STRING), record, field);
+            case ARRAY -> skipBlocks(schema.getElementType(), null, record, field, depth);
+            case MAP -> skipBlocks(schema.getValueType(), Schema.create(Schema.Type.STRING), record, field, depth);
         }
     }
 
     /** Array or map blocks: count [byte size] elements..., ended by a zero count. */
-    private void skipBlocks(Schema element, Schema mapKey, String record, String field) {
+    private void skipBlocks(Schema element, Schema mapKey, String record, String field, int depth) {
         int minBytes = minBytes(element, 0) + (mapKey == null ? 0 : 1);
         String name = field == null ? record : field;
         int dot = name.indexOf('.');
@@ -115,9 +120,9 @@ final class AvroBodyScanner {
             }
             for (long i = 0; i < count; i++) {
                 if (mapKey != null) {
-                    skip(mapKey, record, field);
+                    skip(mapKey, record, field, depth + 1);
                 }
-                skip(element, record, field);
+                skip(element, record, field, depth + 1);
             }
         }
     }

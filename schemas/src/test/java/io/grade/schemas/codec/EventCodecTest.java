@@ -242,6 +242,33 @@ class EventCodecTest {
         assertThat(worst).as("most bytes one mutated record allocated").isLessThan(1 << 20);
     }
 
+    @Test
+    void shouldRejectDeepNestingOfARecursiveWriterSchemaWithoutOverflowingTheStack() {
+        Schema node = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
+                + "{\"name\":\"v\",\"type\":\"int\"},{\"name\":\"next\",\"type\":[\"null\",\"Node\"]}]}");
+        @SuppressWarnings({"rawtypes", "unchecked"})
+        EventCodec codec = EventCodec.withWriterSchemas(node, List.of());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0xC3);
+        out.write(0x01);
+        byte[] fp = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(SchemaNormalization.parsingFingerprint64(node)).array();
+        out.write(fp, 0, 8);
+        for (int i = 0; i < 500_000; i++) {
+            out.write(0); // v = 0
+            out.write(2); // next: branch 1 (Node)
+        }
+        out.write(0);
+        out.write(0);
+        DecodeResult<?> r = codec.decode(out.toByteArray());
+        assertThat(r.failure().reason()).isEqualTo(DecodeFailureReason.MALFORMED);
+        assertThat(r.failure().message()).contains("nested deeper than 64");
+        byte[] shallow = Arrays.copyOfRange(out.toByteArray(), 0, 10 + 2 * 10 + 2);
+        shallow[shallow.length - 2] = 0;
+        shallow[shallow.length - 1] = 0;
+        assertThat(AvroBodyScanner.scan(shallow, 10, node, DecodeLimits.STRUCTURAL)).as("10 levels pass the scan").isNull();
+    }
+
     private static byte[] str(String s) {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return concat(varint(b.length), b);
