@@ -17,9 +17,11 @@ public enum DeadLetterReason {
     /** Record key + value bytes above max-record-bytes; checked before anything is decoded. */
     RECORD_TOO_LARGE,
     /**
-     * A length or count field of the Avro body beyond the bytes left in the record or beyond a
-     * configured maximum (max-string-bytes, ...), found by the pre-decode scan before anything is
-     * allocated.
+     * A length or count field of the Avro body that no accepted record could hold: a string above
+     * max-string-bytes, an array whose elements could not fit in max-record-bytes (e.g. the 31-byte
+     * record whose first string says 400 MB). Found by the pre-decode scan before anything is
+     * allocated. A plausible length that merely runs past the end of the record is TRUNCATED; a
+     * count above a configured dimension keeps its precise reason (TOO_MANY_ITEMS, ...).
      */
     LENGTH_OUT_OF_BOUNDS,
     // validation (EventValidator)

@@ -4,10 +4,13 @@ import org.apache.avro.Schema;
 
 /**
  * Walks an Avro binary body along its writer schema without materialising anything, checking
- * every length and count before a decoder would allocate for it: a string or bytes length must
- * fit in the bytes left and in {@link DecodeLimits#maxStringBytes()}; an array or map block count,
- * times the smallest encoding of one element, must fit in the bytes left, and the running count
- * of an array must stay within its {@link DecodeLimits#maxCount configured maximum}. Union and
+ * every length and count before a decoder would allocate for it. A string or bytes length above
+ * {@link DecodeLimits#maxStringBytes()} or {@link DecodeLimits#maxRecordBytes()}, or an array or
+ * map block count whose elements (at their smallest encoding) could not fit in the record or in
+ * max-record-bytes, is LENGTH_OUT_OF_BOUNDS; an array count above its
+ * {@link DecodeLimits#maxCount configured maximum} is LENGTH_OUT_OF_BOUNDS with the field named
+ * (the caller gives the precise reason); a plausible length or count that runs past the end of the
+ * record is TRUNCATED (the record was cut short: the two cannot be told apart). Union and
  * enum indexes must be in range; values may nest at most 64 deep (a recursive writer schema cannot
  * overflow the stack). A body that passes is safe to hand to Avro: every allocation
  * Avro then makes is bounded by the record's size. Not thread-safe (one instance per call).
@@ -59,13 +62,14 @@ final class AvroBodyScanner {
                 if (len < 0) {
                     throw problem(DecodeFailureReason.MALFORMED, null, "negative length " + len + at(field));
                 }
-                if (len > end - pos) {
+                if (len > limits.maxStringBytes() || len > limits.maxRecordBytes()) {
                     throw problem(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS, null, "length " + len + at(field)
-                            + " exceeds the " + (end - pos) + " bytes left");
+                            + " exceeds " + (len > limits.maxStringBytes() ? "max-string-bytes " + limits.maxStringBytes()
+                                    : "max-record-bytes " + limits.maxRecordBytes()));
                 }
-                if (len > limits.maxStringBytes()) {
-                    throw problem(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS, null, "length " + len + at(field)
-                            + " exceeds max-string-bytes " + limits.maxStringBytes());
+                if (len > end - pos) {
+                    throw problem(DecodeFailureReason.TRUNCATED, null, "length " + len + at(field)
+                            + " exceeds the " + (end - pos) + " bytes left: the record is cut short");
                 }
                 pos += (int) len;
             }
@@ -108,15 +112,22 @@ final class AvroBodyScanner {
                 readLong(field); // block size in bytes, not needed to walk the elements
             }
             long left = end - pos;
-            // A zero-size element (null) costs no bytes: bound such counts by the record size instead.
-            if (count > (minBytes == 0 ? end : left / minBytes)) {
+            // A zero-size element (null) costs no bytes: count it as one byte for these bounds. The
+            // count is checked alone first, so that the product cannot overflow.
+            long bytes = count > limits.maxRecordBytes() ? Long.MAX_VALUE : count * Math.max(minBytes, 1);
+            if (bytes > limits.maxRecordBytes()) {
                 throw problem(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS, null, "count " + count + at(field)
-                        + " exceeds the " + left + " bytes left (at least " + minBytes + " per element)");
+                        + " cannot fit in max-record-bytes " + limits.maxRecordBytes() + " (at least " + minBytes
+                        + " bytes per element)");
             }
             total += count;
             if (max >= 0 && total > max) {
                 throw problem(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS, name, "count " + total + at(field)
                         + " exceeds its maximum " + max);
+            }
+            if (bytes > left) {
+                throw problem(DecodeFailureReason.TRUNCATED, null, "count " + count + at(field) + " needs at least "
+                        + bytes + " bytes, " + left + " left: the record is cut short");
             }
             for (long i = 0; i < count; i++) {
                 if (mapKey != null) {

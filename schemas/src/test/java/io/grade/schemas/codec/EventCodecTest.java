@@ -69,13 +69,12 @@ class EventCodecTest {
         for (int cut = 11; cut < bytes.length; cut += 7) {
             DecodeResult<Impression> r = impressions.decode(Arrays.copyOf(bytes, cut));
             assertThat(r.isOk()).as("cut at %d", cut).isFalse();
-            // Cut inside a string or array: its length now exceeds the bytes left.
-            assertThat(r.failure().reason()).as("cut at %d", cut).isIn(DecodeFailureReason.TRUNCATED,
-                    DecodeFailureReason.MALFORMED, DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+            assertThat(r.failure().reason()).as("cut at %d", cut)
+                    .isIn(DecodeFailureReason.TRUNCATED, DecodeFailureReason.MALFORMED);
         }
-        // The last float cut: the scores array's count now promises more bytes than are left.
+        // The last float cut: the scores array's count promises more bytes than are left.
         assertThat(impressions.decode(Arrays.copyOf(bytes, bytes.length - 3)).failure().reason())
-                .isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
+                .isEqualTo(DecodeFailureReason.TRUNCATED);
         byte[] fb = feedback.encode(new Feedback("f", "r", "u", "i", java.time.Instant.ofEpochMilli(5), "click", 1.0));
         assertThat(feedback.decode(Arrays.copyOf(fb, fb.length - 3)).failure().reason())
                 .as("a fixed-size field cut").isEqualTo(DecodeFailureReason.TRUNCATED);
@@ -170,14 +169,22 @@ class EventCodecTest {
     @Test
     void shouldRejectAStringLengthBombBeforeAllocatingIt() {
         byte[] bomb = lengthBomb();
-        impressions.decode(bomb); // warm-up: class loading and the like are not the decode's allocations
+        DecodeLimits limits = new DecodeLimits(1 << 20, 4096, java.util.Map.of());
+        impressions.decode(bomb, limits); // warm-up: class loading and the like are not the decode's allocations
+        impressions.decode(bomb);
         long before = allocatedBytes();
-        DecodeResult<Impression> r = impressions.decode(bomb);
+        DecodeResult<Impression> r = impressions.decode(bomb, limits);
         long allocated = allocatedBytes() - before;
         assertThat(r.isOk()).isFalse();
         assertThat(r.failure().reason()).isEqualTo(DecodeFailureReason.LENGTH_OUT_OF_BOUNDS);
         assertThat(r.failure().message()).contains("Impression.eventId").contains("400000000");
         assertThat(allocated).as("bytes allocated to reject a 31-byte record").isLessThan(1 << 20);
+        // Without configured limits a 400 MB length is plausible, so the record reads as cut short;
+        // nothing is allocated for it either.
+        before = allocatedBytes();
+        DecodeResult<Impression> plain = impressions.decode(bomb);
+        assertThat(allocatedBytes() - before).isLessThan(1 << 20);
+        assertThat(plain.failure().reason()).isEqualTo(DecodeFailureReason.TRUNCATED);
     }
 
     @Test
