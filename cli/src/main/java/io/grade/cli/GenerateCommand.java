@@ -3,6 +3,7 @@ package io.grade.cli;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
+import io.grade.generator.MalformedKind;
 import io.grade.simulator.WorldConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -90,6 +92,11 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Share of events followed by a malformed record, for the dead-letter topic (default: ${DEFAULT-VALUE}).")
     double malformedRate;
 
+    @Option(names = "--malformed-kinds", defaultValue = "all", converter = MalformedKindsConverter.class,
+            description = "Comma-separated kinds of malformed records to draw from, e.g. length-bomb,tombstone,"
+                    + "far-future-time; 'all' = every kind (README: Bad input) (default: ${DEFAULT-VALUE}).")
+    Set<MalformedKind> malformedKinds;
+
     @Option(names = "--oracle-every", defaultValue = "1",
             description = "Solve the oracle on every k-th request (about 0.6 ms each); 0 = never (default: ${DEFAULT-VALUE}).")
     int oracleEvery;
@@ -123,7 +130,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .modelId(modelId).rate(rate).speedup(speedup).duration(duration).maxRequests(maxRequests)
                 .seed(seed).worldSeed(worldSeed).world(world.build()).startEventTime(startEventTime)
                 .explore(explore).sessionRequestsMean(sessionRequests).sessionGapMean(sessionGap)
-                .malformedRate(malformedRate).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
+                .malformedRate(malformedRate)
+                .malformedKinds(malformedKinds).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
                 .policyWarmUp(policyWarmUp);
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
@@ -174,6 +182,11 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("requests", s.requests());
         m.put("feedback_events", s.feedbackEvents());
         m.put("malformed_events", s.malformedEvents());
+        s.malformedByKind().forEach((kind, n) -> {
+            if (n > 0) {
+                m.put("malformed_" + kind.name().toLowerCase(Locale.ROOT), n);
+            }
+        });
         m.put("events_produced", s.eventsProduced());
         m.put("pending_feedback", s.pendingFeedback());
         m.put("elapsed_s", s.elapsedSeconds());
@@ -199,6 +212,18 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("policy_freshness_ms_max", s.policies().stream()
                 .mapToLong(GeneratorStats.PolicyArrival::freshnessMillis).max().orElse(-1));
         return m;
+    }
+
+    /** A comma-separated list of malformed kinds, or all; a usage error names the option and the kinds. */
+    static final class MalformedKindsConverter implements picocli.CommandLine.ITypeConverter<Set<MalformedKind>> {
+        @Override
+        public Set<MalformedKind> convert(String value) {
+            try {
+                return MalformedKind.parse("--malformed-kinds", value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Durations as ISO-8601 (PT10M) or plain seconds (600). */

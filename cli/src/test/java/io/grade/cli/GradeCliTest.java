@@ -46,6 +46,26 @@ class GradeCliTest {
     }
 
     @Test
+    void generateShouldParseMalformedKindsAndRejectAnUnknownOneNamingTheOption() {
+        CommandLine cli = GradeCli.commandLine();
+        GenerateCommand generate = cli.parseArgs("generate", "--bootstrap-servers", "localhost:9092",
+                        "--malformed-kinds", "length-bomb,TOMBSTONE")
+                .subcommand().commandSpec().commandLine().getCommand();
+        assertThat(generate.malformedKinds).containsExactlyInAnyOrder(
+                io.grade.generator.MalformedKind.LENGTH_BOMB, io.grade.generator.MalformedKind.TOMBSTONE);
+        cli = GradeCli.commandLine();
+        generate = cli.parseArgs("generate", "--bootstrap-servers", "localhost:9092").subcommand().commandSpec().commandLine().getCommand();
+        assertThat(generate.malformedKinds).hasSize(io.grade.generator.MalformedKind.values().length);
+
+        cli = GradeCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("generate", "--bootstrap-servers", "localhost:9092",
+                "--malformed-kinds", "tombstone,bogus")).isEqualTo(2);
+        assertThat(err.toString()).contains("--malformed-kinds", "bogus", "LENGTH_BOMB").doesNotContain("\tat ");
+    }
+
+    @Test
     void benchJoinShouldRejectAnUnknownWorkloadNamingTheOption() {
         CommandLine cli = GradeCli.commandLine();
         StringWriter err = new StringWriter();

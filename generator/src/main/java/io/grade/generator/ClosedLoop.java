@@ -11,6 +11,8 @@ import io.grade.simulator.SimFeedback;
 import io.grade.simulator.SimOutcome;
 import io.grade.simulator.SimRequest;
 import io.grade.simulator.World;
+import java.nio.charset.StandardCharsets;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.apache.commons.rng.UniformRandomProvider;
 
@@ -30,8 +32,11 @@ final class ClosedLoop {
 
     /** Where records go. */
     interface Sink {
-        /** One encoded record for a topic; the key is the user id. */
-        void send(Topic topic, String key, byte[] value);
+        /**
+         * One record for a topic: a valid event (kind null, the key is the user id) or a hostile
+         * record of {@code kind} (key and value may be null).
+         */
+        void send(Topic topic, byte[] key, byte[] value, MalformedKind kind);
     }
 
     /** The two output topics. */
@@ -53,7 +58,7 @@ final class ClosedLoop {
     private final double[] staticWeights;
     private final boolean explore;
     private final int oracleEvery;
-    private final double malformedRate;
+    private DoubleSupplier malformedRate;
     private final long responseSeed;
     private final Sink sink;
     private final StatsRecorder stats;
@@ -84,7 +89,8 @@ final class ClosedLoop {
         this.staticWeights = config.staticWeights();
         this.explore = config.explore();
         this.oracleEvery = config.oracleEvery();
-        this.malformedRate = config.malformedRate();
+        double rate = config.malformedRate();
+        this.malformedRate = () -> rate;
         this.sink = sink;
         this.stats = stats;
         long seed = config.seed();
@@ -94,8 +100,14 @@ final class ClosedLoop {
         this.exploreRng = World.rng(seed ^ EXPLORE_STREAM);
         this.malformedRng = World.rng(seed ^ MALFORMED_STREAM);
         this.responseSeed = World.rng(seed ^ RESPONSE_STREAM).nextLong();
-        this.malformed = new MalformedRecords(malformedRng, impressionCodec, feedbackCodec);
+        this.malformed = new MalformedRecords(malformedRng, impressionCodec, feedbackCodec,
+                config.malformedKinds());
         this.factory = new EventFactory(config.modelId(), seed);
+    }
+
+    /** Where the malformed rate comes from from now on (the generator can change it while it runs). */
+    void malformedRate(DoubleSupplier rate) {
+        this.malformedRate = rate;
     }
 
     /** Requests issued so far (the index of the next one). */
@@ -131,19 +143,25 @@ final class ClosedLoop {
         boolean any = false;
         while ((p = queue.pollDue(through)) != null) {
             byte[] value = feedbackCodec.encode(p.feedback());
-            sink.send(Topic.FEEDBACK, p.key(), value);
+            sink.send(Topic.FEEDBACK, p.key().getBytes(StandardCharsets.UTF_8), value, null);
             stats.event();
             stats.feedback();
             any = true;
-            if (malformedRate > 0 && malformedRng.nextDouble() < malformedRate) {
-                MalformedRecords.Bad bad = malformed.feedback(p.feedback(), value);
-                sink.send(Topic.FEEDBACK, p.key(), bad.value());
-                stats.event();
-                stats.malformed(bad.kind());
+            double rate = malformedRate.getAsDouble();
+            if (rate > 0 && malformedRng.nextDouble() < rate) {
+                send(malformed.feedback(p.feedback(), value));
             }
         }
         if (any) {
             stats.pendingFeedback(queue.size());
+        }
+    }
+
+    private void send(MalformedRecords.Bad bad) {
+        if (bad != null) {
+            sink.send(bad.topic(), bad.key(), bad.value(), bad.kind());
+            stats.event();
+            stats.malformed(bad.kind());
         }
     }
 
@@ -186,13 +204,11 @@ final class ClosedLoop {
         Impression impression = factory.impression(requestId, factory.sessionId(slot.sessionId()), r, x, scores,
                 ranking.order(), outcome.shown(), ranking.weights(), ranking.policyVersion());
         byte[] value = impressionCodec.encode(impression);
-        sink.send(Topic.IMPRESSIONS, key, value);
+        sink.send(Topic.IMPRESSIONS, key.getBytes(StandardCharsets.UTF_8), value, null);
         stats.event();
-        if (malformedRate > 0 && malformedRng.nextDouble() < malformedRate) {
-            MalformedRecords.Bad bad = malformed.impression(impression, value);
-            sink.send(Topic.IMPRESSIONS, key, bad.value());
-            stats.event();
-            stats.malformed(bad.kind());
+        double rate = malformedRate.getAsDouble();
+        if (rate > 0 && malformedRng.nextDouble() < rate) {
+            send(malformed.impression(impression, value));
         }
         for (SimFeedback f : outcome.feedback()) {
             queue.add(key, factory.feedback(requestId, r, f));

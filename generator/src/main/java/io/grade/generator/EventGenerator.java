@@ -4,7 +4,6 @@ import io.grade.serving.PolicyClient;
 import io.grade.serving.ServingPolicy;
 import io.grade.simulator.World;
 import io.grade.simulator.WorldConfig;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -38,6 +37,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class EventGenerator implements AutoCloseable {
 
+    /** Told where each malformed record went, once the broker acknowledged it (on the producer's I/O thread). */
+    @FunctionalInterface
+    public interface MalformedListener {
+        void sent(MalformedKind kind, String topic, int partition, long offset);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(EventGenerator.class);
     // wake at least this often to notice stop() and the duration limit
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -54,10 +59,22 @@ public final class EventGenerator implements AutoCloseable {
     private volatile boolean stopRequested;
     private volatile Throwable failure;
     private volatile PolicyClient client;
+    private final MalformedListener malformedListener;
+    private volatile double malformedRate;
 
     /** Builds the world (about a second for the default size); nothing connects until {@link #start()}. */
     public EventGenerator(GeneratorConfig config) {
+        this(config, (kind, topic, partition, offset) -> { });
+    }
+
+    /**
+     * Like {@link #EventGenerator(GeneratorConfig)}, and tells {@code listener} the topic, partition
+     * and offset of every malformed record, so a test can find each one in the dead-letter topic.
+     */
+    public EventGenerator(GeneratorConfig config, MalformedListener listener) {
         this.config = config;
+        this.malformedListener = java.util.Objects.requireNonNull(listener, "listener");
+        this.malformedRate = config.malformedRate();
         this.world = World.create(config.world(), config.worldSeed());
         WorldConfig wc = config.world();
         this.staticPolicy = ServingPolicy.staticWeights(config.modelId(), world.taskNames(), world.featureDim(),
@@ -120,6 +137,17 @@ public final class EventGenerator implements AutoCloseable {
         return staticPolicy;
     }
 
+    /**
+     * Changes the share of events followed by a malformed record while the generator runs (from
+     * the next event on); the kinds stay those of the configuration.
+     */
+    public void malformedRate(double rate) {
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException("--malformed-rate must be in [0, 1], got " + rate);
+        }
+        malformedRate = rate;
+    }
+
     /** The simulated world (immutable). */
     public World world() {
         return world;
@@ -150,7 +178,8 @@ public final class EventGenerator implements AutoCloseable {
             long startEventTime = config.startEventTime() != null ? config.startEventTime().toEpochMilli()
                     : System.currentTimeMillis();
             ClosedLoop loop = new ClosedLoop(world, config, startEventTime, policyClient::current, staticPolicy,
-                    (topic, key, value) -> send(producer, topic, key, value), stats);
+                    (topic, key, value, kind) -> send(producer, topic, key, value, kind), stats);
+            loop.malformedRate(() -> malformedRate);
             pace(loop);
             checkSends();
             if (!stopRequested && config.drainFeedback()) {
@@ -207,14 +236,17 @@ public final class EventGenerator implements AutoCloseable {
         }
     }
 
-    private void send(KafkaProducer<byte[], byte[]> producer, ClosedLoop.Topic topic, String key, byte[] value) {
+    private void send(KafkaProducer<byte[], byte[]> producer, ClosedLoop.Topic topic, byte[] key, byte[] value,
+                      MalformedKind kind) {
         String name = topic == ClosedLoop.Topic.IMPRESSIONS ? config.impressionsTopic() : config.feedbackTopic();
         // No record timestamp: the producer stamps wall time. Event time lives in the payload and may
         // run far ahead of the wall clock, which brokers reject (log.message.timestamp.after.max.ms)
         // or expire by retention when it lies in the past.
-        producer.send(new ProducerRecord<>(name, key.getBytes(StandardCharsets.UTF_8), value), (meta, e) -> {
+        producer.send(new ProducerRecord<>(name, key, value), (meta, e) -> {
             if (e != null) {
                 sendFailure.compareAndSet(null, e);
+            } else if (kind != null) {
+                malformedListener.sent(kind, meta.topic(), meta.partition(), meta.offset());
             }
         });
     }

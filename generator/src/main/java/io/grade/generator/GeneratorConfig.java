@@ -4,8 +4,11 @@ import io.grade.simulator.WorldConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything the event generator needs; validated on construction, and every message names the
@@ -31,6 +34,7 @@ import java.util.Objects;
  * @param sessionGapMean mean event-time gap between requests of one session (exponential) ({@code --session-gap})
  * @param malformedRate probability that a produced event is followed by a malformed record on the same topic
  *     ({@code --malformed-rate})
+ * @param malformedKinds the kinds of malformed records drawn from ({@code --malformed-kinds}); default all
  * @param oracleEvery solve the per-request oracle on every k-th request; 0 = never ({@code --oracle-every})
  * @param drainFeedback when the request budget is used up, produce the pending feedback at once instead of
  *     dropping it ({@code --drain-feedback})
@@ -58,6 +62,7 @@ public record GeneratorConfig(
         double sessionRequestsMean,
         Duration sessionGapMean,
         double malformedRate,
+        Set<MalformedKind> malformedKinds,
         int oracleEvery,
         boolean drainFeedback,
         Duration policyWarmUp,
@@ -106,6 +111,11 @@ public record GeneratorConfig(
         if (!(malformedRate >= 0 && malformedRate <= 1)) {
             throw new IllegalArgumentException("--malformed-rate must be in [0, 1], got " + malformedRate);
         }
+        Objects.requireNonNull(malformedKinds, "--malformed-kinds");
+        if (malformedKinds.isEmpty()) {
+            throw new IllegalArgumentException("--malformed-kinds must name at least one kind");
+        }
+        malformedKinds = Collections.unmodifiableSet(EnumSet.copyOf(malformedKinds));
         if (oracleEvery < 0) {
             throw new IllegalArgumentException("--oracle-every must be >= 0 (0 = never), got " + oracleEvery);
         }
@@ -150,7 +160,7 @@ public record GeneratorConfig(
                 + ", startEventTime=" + startEventTime + ", duration=" + duration + ", maxRequests=" + maxRequests
                 + ", explore=" + explore + ", staticWeights=" + Arrays.toString(staticWeights)
                 + ", sessionRequestsMean=" + sessionRequestsMean + ", sessionGapMean=" + sessionGapMean
-                + ", malformedRate=" + malformedRate + ", oracleEvery=" + oracleEvery
+                + ", malformedRate=" + malformedRate + ", malformedKinds=" + malformedKinds + ", oracleEvery=" + oracleEvery
                 + ", drainFeedback=" + drainFeedback + ", policyWarmUp=" + policyWarmUp
                 + ", kafkaProperties=" + kafkaProperties.keySet() + ", world=" + world + "]";
     }
@@ -210,6 +220,7 @@ public record GeneratorConfig(
         private double sessionRequestsMean = 4;
         private Duration sessionGapMean = Duration.ofMinutes(2);
         private double malformedRate;
+        private Set<MalformedKind> malformedKinds = EnumSet.allOf(MalformedKind.class);
         private int oracleEvery = 1;
         private boolean drainFeedback = true;
         private Duration policyWarmUp = Duration.ofSeconds(10);
@@ -236,6 +247,7 @@ public record GeneratorConfig(
         public Builder sessionRequestsMean(double v) { sessionRequestsMean = v; return this; }
         public Builder sessionGapMean(Duration v) { sessionGapMean = v; return this; }
         public Builder malformedRate(double v) { malformedRate = v; return this; }
+        public Builder malformedKinds(Set<MalformedKind> v) { malformedKinds = v; return this; }
         public Builder oracleEvery(int v) { oracleEvery = v; return this; }
         public Builder drainFeedback(boolean v) { drainFeedback = v; return this; }
         public Builder policyWarmUp(Duration v) { policyWarmUp = v; return this; }
@@ -245,7 +257,7 @@ public record GeneratorConfig(
         public GeneratorConfig build() {
             return new GeneratorConfig(bootstrapServers, impressionsTopic, feedbackTopic, policyTopic, modelId,
                     worldSeed, world, seed, rate, speedup, startEventTime, duration, maxRequests, explore,
-                    staticWeights, sessionRequestsMean, sessionGapMean, malformedRate, oracleEvery, drainFeedback,
+                    staticWeights, sessionRequestsMean, sessionGapMean, malformedRate, malformedKinds, oracleEvery, drainFeedback,
                     policyWarmUp, kafkaProperties);
         }
     }

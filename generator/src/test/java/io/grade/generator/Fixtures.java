@@ -80,7 +80,8 @@ final class Fixtures {
     }
 
     /** One record handed to the sink. */
-    record Sent(ClosedLoop.Topic topic, String key, byte[] value) {}
+    /** One produced record; {@code kind} is null for a valid event. */
+    record Sent(ClosedLoop.Topic topic, String key, byte[] value, MalformedKind kind) {}
 
     /** What an in-memory run produced. */
     record Run(List<Sent> sent, StatsRecorder stats, ClosedLoop loop) {
@@ -128,7 +129,9 @@ final class Fixtures {
         ClosedLoop[] loop = new ClosedLoop[1];
         Supplier<ServingPolicy> policy = () -> schedule.policyAt(loop[0].requests(), fallback);
         loop[0] = new ClosedLoop(world, config, config.startEventTime().toEpochMilli(), policy, fallback,
-                (topic, key, value) -> sent.add(new Sent(topic, key, value)), stats);
+                (topic, key, value, kind) -> sent.add(new Sent(topic,
+                        key == null ? null : new String(key, java.nio.charset.StandardCharsets.UTF_8), value, kind)),
+                stats);
         for (int i = 0; i < requests; i++) {
             loop[0].issueRequest(0);
         }
