@@ -2,8 +2,7 @@ package io.grade.generator;
 
 import io.grade.serving.PolicyClient;
 import io.grade.serving.ServingPolicy;
-import io.grade.simulator.World;
-import io.grade.simulator.WorldConfig;
+import io.grade.simulator.SimWorld;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +43,7 @@ public final class EventGenerator implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final GeneratorConfig config;
-    private final World world;
+    private final SimWorld world;
     private final ServingPolicy staticPolicy;
     private final StatsRecorder stats = new StatsRecorder();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -58,10 +57,9 @@ public final class EventGenerator implements AutoCloseable {
     /** Builds the world (about a second for the default size); nothing connects until {@link #start()}. */
     public EventGenerator(GeneratorConfig config) {
         this.config = config;
-        this.world = World.create(config.world(), config.worldSeed());
-        WorldConfig wc = config.world();
+        this.world = config.world().create(config.worldSeed());
         this.staticPolicy = ServingPolicy.staticWeights(config.modelId(), world.taskNames(), world.featureDim(),
-                wc.fusionKind(), wc.fusionBetas(), config.staticWeights());
+                world.fusionKind(), world.fusionBetas(), config.staticWeights());
         this.thread = new Thread(this::run, "grade-generator");
         this.thread.setDaemon(true);
     }
@@ -121,7 +119,7 @@ public final class EventGenerator implements AutoCloseable {
     }
 
     /** The simulated world (immutable). */
-    public World world() {
+    public SimWorld world() {
         return world;
     }
 

@@ -92,12 +92,21 @@ public final class ItemAgnosticCeiling {
      * each from its own stream of {@code seed}; {@code binSteps} 0 picks the grid automatically.
      */
     public static Result measure(SimWorld world, int fitRequests, int testRequests, int binSteps, long seed) {
-        return measure(world, fitRequests, requests(world, testRequests, World.rng(seed ^ TEST_STREAM)), binSteps,
-                seed);
+        return measure(world, fitRequests, requests(world, testRequests, World.rng(seed ^ TEST_STREAM)), null,
+                binSteps, seed);
     }
 
-    /** Fits on {@code fitRequests} requests from a stream of {@code seed} and scores on the given held-out ones. */
-    public static Result measure(SimWorld world, int fitRequests, List<SimRequest> test, int binSteps, long seed) {
+    /**
+     * Fits on {@code fitRequests} requests from a stream of {@code seed} and scores on the given
+     * held-out ones; {@code oraclePost}, when not null, holds the oracle's expected R_post of each
+     * (already solved by the caller), otherwise the oracle solves them here.
+     */
+    public static Result measure(SimWorld world, int fitRequests, List<SimRequest> test, double[] oraclePost,
+                                 int binSteps, long seed) {
+        if (oraclePost != null && oraclePost.length != test.size()) {
+            throw new IllegalArgumentException("need one oracle value per held-out request, got " + oraclePost.length
+                    + " for " + test.size());
+        }
         if (fitRequests < 1 || test.isEmpty()) {
             throw new IllegalArgumentException("need at least one fitting and one held-out request, got "
                     + fitRequests + " and " + test.size());
@@ -124,11 +133,12 @@ public final class ItemAgnosticCeiling {
         double staticSum = 0;
         double oracleSum = 0;
         double ceilingSum = 0;
-        for (SimRequest r : test) {
+        for (int i = 0; i < test.size(); i++) {
+            SimRequest r = test.get(i);
             Oracle.Evaluator e = oracle.evaluator(r);
             staticSum += e.expectedPost(global);
             ceilingSum += e.expectedPost(binWeights.getOrDefault(bin(world.preferenceOf(r.user()), steps), global));
-            oracleSum += oracle.solve(r).expectedPost();
+            oracleSum += oraclePost != null ? oraclePost[i] : oracle.solve(r).expectedPost();
         }
         int t = test.size();
         return new Result(world.name(), steps, gridSize(n, steps), binWeights.size(), fitRequests, t, staticSum / t,
