@@ -5,6 +5,8 @@ import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.jobs.GradeJob;
+import io.grade.simulator.WorldSpec;
+import io.grade.simulator.Worlds;
 import io.grade.testkit.flink.FlinkMiniClusters;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
@@ -50,6 +52,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Simulated seconds per wall second (default: ${DEFAULT-VALUE}).")
     double speedup;
 
+    @Option(names = "--world", defaultValue = Worlds.DEFAULT, converter = WorldOption.Converter.class,
+            description = WorldOption.DESCRIPTION + " The job gets the world's --tasks, --feedback-tasks, "
+                    + "--binary-tasks and --feature-dim.")
+    String world;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the traffic and the learner (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -83,6 +90,16 @@ public final class DemoCommand implements Callable<Integer> {
                 "--seed", String.valueOf(seed)));
     }
 
+    /**
+     * The demo's job flags for a world: {@link #jobArgs(String, long)} plus the world's tasks,
+     * feedback types, binary tasks and feature dimension.
+     */
+    static List<String> jobArgs(String bootstrapServers, long seed, WorldSpec world) {
+        List<String> args = jobArgs(bootstrapServers, seed);
+        args.addAll(WorldOption.jobArgs(world));
+        return args;
+    }
+
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
@@ -92,7 +109,8 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.println("grade demo: starting Kafka broker ...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             String bs = broker.bootstrapServers();
-            List<String> args = jobArgs(bs, seed);
+            WorldSpec spec = Worlds.spec(world);
+            List<String> args = jobArgs(bs, seed, spec);
             args.addAll(extraJobArgs);
             GradeJob.Job job = GradeJob.prepare(args.toArray(String[]::new));
             broker.createTopic(job.join().impressionsTopic(), parallelism);
@@ -112,15 +130,15 @@ public final class DemoCommand implements Callable<Integer> {
             GradeJob.build(env, job);
             JobClient client = env.executeAsync(job.join().jobName());
             awaitRunning(client);
-            System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s%n",
-                    bs, webPort, client.getJobID());
+            System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
+                    bs, webPort, client.getJobID(), spec.name());
 
             GeneratorConfig gen = GeneratorConfig.builder(bs)
                     .impressionsTopic(job.join().impressionsTopic())
                     .feedbackTopic(job.join().feedbackTopic())
                     .policyTopic(job.learner().policyTopic())
                     .modelId(job.learner().modelId())
-                    .rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
+                    .world(spec).rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
                     .startEventTime(Instant.now())
                     .build();
             long t0 = System.nanoTime();

@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
         description = {"Train on simulated logs (best static weights, Stage 1 LambdaLoss, GRPO with Dirichlet and "
                 + "Gaussian-softmax exploration) and evaluate every method, and the per-request oracle, by the "
                 + "mean expected R_post on the same held-out requests.",
+                "The table ends with the world's item-agnostic ceiling (the best policy of the hidden user "
+                        + "preference, fitted with full knowledge) and ceiling_gap_closed.",
                 "Protocol and measured figures: docs/design-experiment.md."})
 public final class ExperimentOfflineCommand implements Callable<Integer> {
 
@@ -21,6 +23,13 @@ public final class ExperimentOfflineCommand implements Callable<Integer> {
 
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
+
+    @Option(names = "--world", converter = WorldOption.Converter.class, description = WorldOption.DESCRIPTION)
+    String world = DEFAULTS.world();
+
+    @Option(names = "--ceiling-fit-requests", description = "Requests the item-agnostic ceiling is fitted on; "
+            + "0 = as many as --train-requests (default: ${DEFAULT-VALUE}).")
+    int ceilingFitRequests = DEFAULTS.ceilingFitRequests();
 
     @Option(names = "--seed", description = "Master seed: the world and every stream (default: ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
@@ -100,9 +109,10 @@ public final class ExperimentOfflineCommand implements Callable<Integer> {
                 .alphaStart(alphaStart).alphaEnd(alphaEnd).alphaHorizon(alphaHorizon)
                 .gaussianSigma(gaussianSigma).lambdaPrior(lambdaPrior).lambdaFormat(lambdaFormat)
                 .formatLowerBound(formatLowerBound)
+                .world(world).ceilingFitRequests(ceilingFitRequests)
                 .build();
-        System.out.printf("offline experiment: seed %d, %d users, %d items, %d training requests, %d held-out "
-                        + "requests, %d GRPO updates (B %d, G %d)%n", seed, users, items, trainRequests,
+        System.out.printf("offline experiment: world %s, seed %d, %d users, %d items, %d training requests, %d held-out "
+                        + "requests, %d GRPO updates (B %d, G %d)%n", world, seed, users, items, trainRequests,
                 testRequests, grpoUpdates, grpoBatchSize, groupSize);
         ExperimentResult result = OfflineExperiment.run(config);
         System.out.println();

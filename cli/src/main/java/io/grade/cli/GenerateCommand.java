@@ -4,7 +4,8 @@ import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.generator.MalformedKind;
-import io.grade.simulator.WorldConfig;
+import io.grade.simulator.WorldSpec;
+import io.grade.simulator.Worlds;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +23,10 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Produces impressions and delayed feedback of the simulated world to Kafka; each request is "
                 + "ranked with the newest policy on the policy topic (static weights until one arrives).",
-            "Runs until --duration or --max-requests is reached, or until interrupted."})
+            "Runs until --duration or --max-requests is reached, or until interrupted.",
+            "The job must read the world's tasks and features: --world archetypes matches the job's defaults; "
+                    + "--world latent needs the job flags --tasks 'ctr;cvr;gpm' --feedback-tasks "
+                    + "click:ctr,order:cvr,gmv:gpm --binary-tasks 'ctr;cvr' --feature-dim 24 (printed at start)."})
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port[,...].")
@@ -63,6 +67,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--world-seed", defaultValue = "1", description = "Seed of the simulated world (default: ${DEFAULT-VALUE}).")
     long worldSeed;
+
+    @Option(names = "--world", defaultValue = Worlds.DEFAULT, converter = WorldOption.Converter.class,
+            description = WorldOption.DESCRIPTION)
+    String world;
 
     @Option(names = "--users", description = "Users in the world (default: the world's, 10000).")
     Integer users;
@@ -118,17 +126,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WorldConfig.Builder world = WorldConfig.builder();
-        if (users != null) {
-            world.users(users);
-        }
-        if (items != null) {
-            world.items(items);
-        }
+        WorldSpec spec = worldSpec(world, users, items);
         GeneratorConfig.Builder b = GeneratorConfig.builder(bootstrapServers)
                 .impressionsTopic(impressionsTopic).feedbackTopic(feedbackTopic).policyTopic(policyTopic)
                 .modelId(modelId).rate(rate).speedup(speedup).duration(duration).maxRequests(maxRequests)
-                .seed(seed).worldSeed(worldSeed).world(world.build()).startEventTime(startEventTime)
+                .seed(seed).worldSeed(worldSeed).world(spec).startEventTime(startEventTime)
                 .explore(explore).sessionRequestsMean(sessionRequests).sessionGapMean(sessionGap)
                 .malformedRate(malformedRate)
                 .malformedKinds(malformedKinds).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
@@ -138,6 +140,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         GeneratorConfig config = b.build();
         PrintStream err = System.err;
+        err.println("generate: world " + spec.name() + "; the job flags that match it: "
+                + String.join(" ", WorldOption.jobArgs(spec)));
         try (EventGenerator generator = new EventGenerator(config)) {
             Thread hook = new Thread(generator::stop, "grade-generate-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -164,6 +168,18 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The named world's recipe with the --users / --items overrides. */
+    static WorldSpec worldSpec(String world, Integer users, Integer items) {
+        WorldSpec spec = Worlds.spec(world);
+        if (users != null) {
+            spec = spec.withUsers(users);
+        }
+        if (items != null) {
+            spec = spec.withItems(items);
+        }
+        return spec;
     }
 
     /** One line of progress: counts, throughput, clock, served vs static vs oracle. */

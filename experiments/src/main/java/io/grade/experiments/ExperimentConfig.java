@@ -2,6 +2,8 @@ package io.grade.experiments;
 
 import io.grade.core.explore.ConcentrationSchedule;
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.simulator.ItemAgnosticCeiling;
+import io.grade.simulator.Worlds;
 
 /**
  * Settings of the offline experiment ({@link OfflineExperiment}); {@link #defaults()} is what
@@ -34,13 +36,17 @@ import io.grade.core.grpo.GrpoConfig;
  * @param lambdaFormat weight of the gated R_format in the GRPO reward
  * @param formatLowerBound R_format's constraint lo_k on every task weight (p_k >= lo); 0 for none,
  *     which makes R_format 0 (no structure prior configured); the default is 0
+ * @param world the simulated world's name in {@link Worlds} ({@code archetypes}, the default, or {@code latent})
+ * @param ceilingFitRequests requests the item-agnostic ceiling ({@link ItemAgnosticCeiling}) is fitted on;
+ *     0 = as many as {@code trainRequests}
  */
 public record ExperimentConfig(long seed, int users, int items, int trainRequests, int testRequests,
                                double loggingConcentration, int spEpochs, int spBatchSize, double spLearningRate,
                                int grpoUpdates, int grpoBatchSize, int groupSize, double grpoLearningRate,
                                double klCoef, int innerEpochs, long refSyncEvery, double alphaStart,
                                double alphaEnd, long alphaHorizon, double gaussianSigma, double lambdaPrior,
-                               double lambdaFormat, double formatLowerBound) {
+                               double lambdaFormat, double formatLowerBound, String world,
+                               int ceilingFitRequests) {
 
     /** Validates every option, naming it in the message. */
     public ExperimentConfig {
@@ -70,10 +76,12 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
             throw new IllegalArgumentException("lambdaPrior and lambdaFormat must be finite and >= 0, got "
                     + lambdaPrior + ", " + lambdaFormat);
         }
-        if (!(formatLowerBound >= 0 && formatLowerBound <= 0.25)) {
-            throw new IllegalArgumentException("formatLowerBound must be in [0, 0.25] (4 tasks), got "
-                    + formatLowerBound);
+        int tasks = Worlds.spec(world).tasks();
+        if (!(formatLowerBound >= 0 && formatLowerBound <= 1.0 / tasks)) {
+            throw new IllegalArgumentException("formatLowerBound must be in [0, " + 1.0 / tasks + "] (" + tasks
+                    + " tasks), got " + formatLowerBound);
         }
+        atLeast("ceilingFitRequests", ceilingFitRequests, 0);
     }
 
     /**
@@ -110,6 +118,11 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
                 .withSchedule(new ConcentrationSchedule(alphaStart, alphaEnd, effectiveAlphaHorizon()))
                 .withGaussianSigma(gaussianSigma)
                 .withSeed(learnerSeed);
+    }
+
+    /** Requests the item-agnostic ceiling is fitted on: ceilingFitRequests, or trainRequests when it is 0. */
+    public int effectiveCeilingFitRequests() {
+        return ceilingFitRequests > 0 ? ceilingFitRequests : trainRequests;
     }
 
     /** The schedule length actually used: alphaHorizon, or the number of GRPO updates when it is 0. */
@@ -163,6 +176,8 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
         // it alone; it cost 0.003-0.005 expected R_post (seeds 1-3) and made GRPO worse than
         // Stage 1 (docs/design-experiment.md)
         private double formatLowerBound = 0.0;
+        private String world = Worlds.DEFAULT;
+        private int ceilingFitRequests = 0;
 
         private Builder() {}
 
@@ -190,6 +205,8 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
             lambdaPrior = c.lambdaPrior;
             lambdaFormat = c.lambdaFormat;
             formatLowerBound = c.formatLowerBound;
+            world = c.world;
+            ceilingFitRequests = c.ceilingFitRequests;
         }
 
         public Builder seed(long v) { seed = v; return this; }
@@ -215,13 +232,15 @@ public record ExperimentConfig(long seed, int users, int items, int trainRequest
         public Builder lambdaPrior(double v) { lambdaPrior = v; return this; }
         public Builder lambdaFormat(double v) { lambdaFormat = v; return this; }
         public Builder formatLowerBound(double v) { formatLowerBound = v; return this; }
+        public Builder world(String v) { world = v; return this; }
+        public Builder ceilingFitRequests(int v) { ceilingFitRequests = v; return this; }
 
         /** Validates and builds. */
         public ExperimentConfig build() {
             return new ExperimentConfig(seed, users, items, trainRequests, testRequests, loggingConcentration,
                     spEpochs, spBatchSize, spLearningRate, grpoUpdates, grpoBatchSize, groupSize, grpoLearningRate,
                     klCoef, innerEpochs, refSyncEvery, alphaStart, alphaEnd, alphaHorizon, gaussianSigma,
-                    lambdaPrior, lambdaFormat, formatLowerBound);
+                    lambdaPrior, lambdaFormat, formatLowerBound, world, ceilingFitRequests);
         }
     }
 }

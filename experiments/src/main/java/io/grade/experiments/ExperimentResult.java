@@ -1,6 +1,8 @@
 package io.grade.experiments;
 
+import io.grade.simulator.ItemAgnosticCeiling;
 import java.util.Collections;
+import java.util.Objects;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,7 @@ import java.util.Map;
  * @param archetypeWeights per method and archetype, mean weights (archetype x task)
  * @param bestStaticWeights the best static weights found on the training logs
  * @param bestStaticTrainPost their mean R_post on the training logs (sampled labels, counterfactual)
+ * @param ceiling the world's item-agnostic ceiling on the same held-out requests
  * @param diagnostics further figures (training losses, rewards, timings), flat, in insertion order
  */
 public record ExperimentResult(ExperimentConfig config, List<String> taskNames, List<String> archetypeNames,
@@ -32,7 +35,8 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
                                Map<Method, Double> sampledPost, Map<Method, double[]> perRequestPost,
                                Map<Method, double[]> archetypePost,
                                Map<Method, double[][]> archetypeWeights, double[] bestStaticWeights,
-                               double bestStaticTrainPost, Map<String, Object> diagnostics) {
+                               double bestStaticTrainPost, ItemAgnosticCeiling.Result ceiling,
+                               Map<String, Object> diagnostics) {
 
     /** Copies the maps so the result cannot change later. */
     public ExperimentResult {
@@ -45,6 +49,7 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
         archetypePost = Collections.unmodifiableMap(new EnumMap<>(archetypePost));
         archetypeWeights = Collections.unmodifiableMap(new EnumMap<>(archetypeWeights));
         bestStaticWeights = bestStaticWeights.clone();
+        Objects.requireNonNull(ceiling, "ceiling");
         diagnostics = Collections.unmodifiableMap(new LinkedHashMap<>(diagnostics));
     }
 
@@ -108,6 +113,10 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
         f.put("gap_closed_sp", gapClosed(Method.SP));
         f.put("gap_closed_grade_gaussian", gapClosed(Method.GRADE_GAUSSIAN));
         f.put("oracle_over_best_static", oracleOverStatic());
+        // the item-agnostic ceiling (its own best static, fitted on true expected labels) and how
+        // much of what it closes GRADE closes
+        f.putAll(ceiling.figures());
+        f.put("gap_closed_of_ceiling", gapClosed() / ceiling.gapClosed());
         // paired differences with their standard errors: which orderings the draw of held-out
         // requests could have produced by chance
         Method[][] pairs = {{Method.GRADE, Method.SP}, {Method.GRADE, Method.BEST_STATIC},
@@ -142,6 +151,7 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
         for (int a = 0; a < archetypeNames.size(); a++) {
             f.put("test_requests_" + archetypeNames.get(a), testPerArchetype[a]);
         }
+        f.put("world", config.world());
         f.put("seed", config.seed());
         f.put("users", config.users());
         f.put("items", config.items());
@@ -176,6 +186,11 @@ public record ExperimentResult(ExperimentConfig config, List<String> taskNames, 
         sb.append(String.format(Locale.ROOT, "gap_closed = (grade - best_static) / (oracle - best_static) = %.3f"
                 + "   (sp %.3f, grade_gaussian %.3f); oracle over best static %+.1f%%%n", gapClosed(),
                 gapClosed(Method.SP), gapClosed(Method.GRADE_GAUSSIAN), 100 * oracleOverStatic()));
+        sb.append(String.format(Locale.ROOT, "item-agnostic ceiling (best static vector per bin of the hidden "
+                        + "preference, %d of %d bins fitted on %d requests with expected labels): best_static %.4f, "
+                        + "ceiling %.4f, oracle %.4f, ceiling_gap_closed = %.3f; grade closes %.2f of it%n",
+                ceiling.binsFitted(), ceiling.bins(), ceiling.fitRequests(), ceiling.bestStatic(), ceiling.ceiling(),
+                ceiling.oracle(), ceiling.gapClosed(), gapClosed() / ceiling.gapClosed()));
         sb.append(String.format(Locale.ROOT, "paired differences (standard error): grade - sp %+.4f (%.4f), "
                         + "grade - best_static %+.4f (%.4f), sp - uniform %+.4f (%.4f)%n",
                 post(Method.GRADE) - post(Method.SP), pairedStdErr(Method.GRADE, Method.SP),

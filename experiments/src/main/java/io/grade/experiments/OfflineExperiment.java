@@ -21,8 +21,10 @@ import io.grade.simulator.Oracle;
 import io.grade.simulator.SimOutcome;
 import io.grade.simulator.SimRequest;
 import io.grade.simulator.SimplexSearch;
+import io.grade.simulator.ItemAgnosticCeiling;
+import io.grade.simulator.SimWorld;
 import io.grade.simulator.World;
-import io.grade.simulator.WorldConfig;
+import io.grade.simulator.Worlds;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -70,13 +72,14 @@ public final class OfflineExperiment {
         long grpoSeed = seeds.nextLong();
         long shuffleSeed = seeds.nextLong();
         long responseSeed = seeds.nextLong();
+        // drawn last, so the streams above are those of the runs before the ceiling existed
+        long ceilingSeed = seeds.nextLong();
 
-        World world = World.create(WorldConfig.builder().users(c.users()).items(c.items()).build(), c.seed());
-        WorldConfig wc = world.config();
+        SimWorld world = Worlds.spec(c.world()).withUsers(c.users()).withItems(c.items()).create(c.seed());
         int n = world.tasks();
         LoggedDataset logs = LoggedDataset.generate(world, c.trainRequests(),
                 LoggingPolicy.dirichletAround(uniform(n), c.loggingConcentration()), trainSeed);
-        List<TrainingRequest> train = trainingRequests(logs, wc.fusionKind(), wc.fusionBetas());
+        List<TrainingRequest> train = trainingRequests(logs, world.fusionKind(), world.fusionBetas());
         List<SimRequest> test = heldOut(world, c.testRequests(), testSeed);
         diagnostics.put("train_requests_with_feedback", countWithFeedback(train));
         long tData = System.nanoTime();
@@ -84,7 +87,7 @@ public final class OfflineExperiment {
         Map<Method, double[][]> weights = new EnumMap<>(Method.class);
         weights.put(Method.UNIFORM, repeat(uniform(n), test.size()));
 
-        CompositeReward postOnly = new CompositeReward(new RewardConfig(wc.ndcgK(), wc.taskImportance(), 1.0, 0.0,
+        CompositeReward postOnly = new CompositeReward(new RewardConfig(world.ndcgK(), world.taskImportance(), 1.0, 0.0,
                 0.0, RewardConfig.DEFAULT_TAU, FormatConstraints.none()));
         SimplexSearch.Result stat = bestStaticOnLogs(train, postOnly);
         weights.put(Method.BEST_STATIC, repeat(stat.point(), test.size()));
@@ -95,7 +98,7 @@ public final class OfflineExperiment {
         weights.put(Method.SP, policyWeights(sp, test));
         long tSp = System.nanoTime();
 
-        CompositeReward grpoReward = new CompositeReward(new RewardConfig(wc.ndcgK(), wc.taskImportance(), 1.0,
+        CompositeReward grpoReward = new CompositeReward(new RewardConfig(world.ndcgK(), world.taskImportance(), 1.0,
                 c.lambdaPrior(), c.lambdaFormat(), RewardConfig.DEFAULT_TAU, formatConstraints(n,
                         c.formatLowerBound())));
         GrpoConfig dirichlet = c.grpoConfig(grpoSeed).withExploration(ExplorationKind.DIRICHLET);
@@ -110,11 +113,19 @@ public final class OfflineExperiment {
 
         Oracle oracle = world.oracle();
         double[][] best = new double[test.size()][];
+        double[] oraclePost = new double[test.size()];
         for (int i = 0; i < test.size(); i++) {
-            best[i] = oracle.bestWeights(test.get(i));
+            Oracle.Solution solution = oracle.solve(test.get(i));
+            best[i] = solution.weights();
+            oraclePost[i] = solution.expectedPost();
         }
         weights.put(Method.ORACLE, best);
         long tOracle = System.nanoTime();
+        // what no policy of the user's features can beat, fitted with full knowledge of the world and
+        // scored on the same held-out requests
+        ItemAgnosticCeiling.Result ceiling = ItemAgnosticCeiling.measure(world, c.effectiveCeilingFitRequests(),
+                test, oraclePost, 0, ceilingSeed);
+        long tCeiling = System.nanoTime();
 
         int archetypes = world.archetypeNames().size();
         int[] perArchetype = new int[archetypes];
@@ -146,15 +157,18 @@ public final class OfflineExperiment {
         diagnostics.put("seconds_grade", seconds(tSp, tGrade));
         diagnostics.put("seconds_grade_gaussian", seconds(tGrade, tGaussian));
         diagnostics.put("seconds_oracle", seconds(tGaussian, tOracle));
-        diagnostics.put("seconds_evaluation", seconds(tOracle, end));
+        diagnostics.put("seconds_ceiling", seconds(tOracle, tCeiling));
+        diagnostics.put("seconds_evaluation", seconds(tCeiling, end));
         diagnostics.put("seconds_total", seconds(start, end));
         ExperimentResult result = new ExperimentResult(c, world.taskNames(), world.archetypeNames(), perArchetype,
-                expected, sampled, perRequest, archetypePost, archetypeWeights, stat.point(), stat.value(), diagnostics);
-        LOG.info("offline experiment seed {}: uniform {}, best static {}, sp {}, grade {}, grade_gaussian {}, "
-                        + "oracle {}, gap closed {} ({} s)", c.seed(), expected.get(Method.UNIFORM),
+                expected, sampled, perRequest, archetypePost, archetypeWeights, stat.point(), stat.value(), ceiling,
+                diagnostics);
+        LOG.info("offline experiment, world {} seed {}: uniform {}, best static {}, sp {}, grade {}, grade_gaussian {}, "
+                        + "oracle {}, gap closed {}, ceiling_gap_closed {} ({} s)", c.world(), c.seed(),
+                expected.get(Method.UNIFORM),
                 expected.get(Method.BEST_STATIC), expected.get(Method.SP), expected.get(Method.GRADE),
                 expected.get(Method.GRADE_GAUSSIAN), expected.get(Method.ORACLE), result.gapClosed(),
-                seconds(start, end));
+                ceiling.gapClosed(), seconds(start, end));
         return result;
     }
 
@@ -169,7 +183,7 @@ public final class OfflineExperiment {
     }
 
     /** Held-out requests from their own stream (one per second of event time). */
-    static List<SimRequest> heldOut(World world, int count, long seed) {
+    static List<SimRequest> heldOut(SimWorld world, int count, long seed) {
         UniformRandomProvider rng = World.rng(seed);
         List<SimRequest> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -320,10 +334,9 @@ public final class OfflineExperiment {
      * ranking; the same generator seed per request for every method, so methods that rank alike
      * get alike draws) of one weight vector per held-out request.
      */
-    private static Evaluation evaluate(World world, CompositeReward postOnly, List<SimRequest> test, double[][] w,
+    private static Evaluation evaluate(SimWorld world, CompositeReward postOnly, List<SimRequest> test, double[][] w,
                                        long[] responseSeeds, int archetypes) {
         Oracle oracle = world.oracle();
-        WorldConfig wc = world.config();
         int n = world.tasks();
         double expectedSum = 0;
         double sampledSum = 0;
@@ -337,7 +350,7 @@ public final class OfflineExperiment {
             perRequest[i] = e;
             expectedSum += e;
             SimOutcome o = world.respond(r, w[i], World.rng(responseSeeds[i]));
-            double[] z = Fusion.inputs(wc.fusionKind(), r.scores(), r.items(), n, wc.fusionBetas());
+            double[] z = Fusion.inputs(world.fusionKind(), r.scores(), r.items(), n, world.fusionBetas());
             sampledSum += postOnly.prepare(z, r.scores(), o.labels(), r.items(), n)
                     .evaluateRanking(o.ranking(), w[i]).post();
             int a = r.archetype();

@@ -10,6 +10,7 @@ import io.grade.simulator.Oracle;
 import io.grade.simulator.SimFeedback;
 import io.grade.simulator.SimOutcome;
 import io.grade.simulator.SimRequest;
+import io.grade.simulator.SimWorld;
 import io.grade.simulator.World;
 import java.nio.charset.StandardCharsets;
 import java.util.function.DoubleSupplier;
@@ -49,7 +50,7 @@ final class ClosedLoop {
     private static final long EXPLORE_STREAM = 0x5EED_0004L;
     private static final long MALFORMED_STREAM = 0x5EED_0005L;
 
-    private final World world;
+    private final SimWorld world;
     private final Oracle oracle;
     private final long startEventTime;
     private final double intervalMillis;
@@ -78,7 +79,7 @@ final class ClosedLoop {
      * @param policy the policy serving holds now (read once per request)
      * @param staticPolicy version 0: the fallback and the comparison baseline
      */
-    ClosedLoop(World world, GeneratorConfig config, long startEventTime, Supplier<ServingPolicy> policy,
+    ClosedLoop(SimWorld world, GeneratorConfig config, long startEventTime, Supplier<ServingPolicy> policy,
                ServingPolicy staticPolicy, Sink sink, StatsRecorder stats) {
         this.world = world;
         this.oracle = world.oracle();

@@ -2,8 +2,7 @@ package io.grade.generator;
 
 import io.grade.serving.PolicyClient;
 import io.grade.serving.ServingPolicy;
-import io.grade.simulator.World;
-import io.grade.simulator.WorldConfig;
+import io.grade.simulator.SimWorld;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -49,7 +48,7 @@ public final class EventGenerator implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     private final GeneratorConfig config;
-    private final World world;
+    private final SimWorld world;
     private final ServingPolicy staticPolicy;
     private final StatsRecorder stats = new StatsRecorder();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -75,10 +74,9 @@ public final class EventGenerator implements AutoCloseable {
         this.config = config;
         this.malformedListener = java.util.Objects.requireNonNull(listener, "listener");
         this.malformedRate = config.malformedRate();
-        this.world = World.create(config.world(), config.worldSeed());
-        WorldConfig wc = config.world();
+        this.world = config.world().create(config.worldSeed());
         this.staticPolicy = ServingPolicy.staticWeights(config.modelId(), world.taskNames(), world.featureDim(),
-                wc.fusionKind(), wc.fusionBetas(), config.staticWeights());
+                world.fusionKind(), world.fusionBetas(), config.staticWeights());
         this.thread = new Thread(this::run, "grade-generator");
         this.thread.setDaemon(true);
     }
@@ -149,7 +147,7 @@ public final class EventGenerator implements AutoCloseable {
     }
 
     /** The simulated world (immutable). */
-    public World world() {
+    public SimWorld world() {
         return world;
     }
 

@@ -1,6 +1,7 @@
 package io.grade.generator;
 
 import io.grade.simulator.WorldConfig;
+import io.grade.simulator.WorldSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -20,7 +21,7 @@ import java.util.Set;
  * @param policyTopic compacted topic the serving client follows ({@code --policy-topic})
  * @param modelId policy model id served and recorded in impressions ({@code --model-id})
  * @param worldSeed seed of the simulated world: users, items, MTL model ({@code --world-seed})
- * @param world shape and parameters of the simulated world
+ * @param world the simulated world's recipe ({@code --world}: the archetype world by default, or the latent one)
  * @param seed seed of the traffic: sessions, requests, responses, exploration, malformed records ({@code --seed})
  * @param rate requests per second of wall time ({@code --rate})
  * @param speedup event-time milliseconds per wall millisecond, e.g. 60 = one simulated hour per wall minute ({@code --speedup})
@@ -29,7 +30,8 @@ import java.util.Set;
  * @param maxRequests requests to generate; 0 = no limit ({@code --max-requests})
  * @param explore rank with serving-side Dirichlet exploration around pi(x) ({@code --explore})
  * @param staticWeights the fallback weights served as version 0 until a policy arrives, and the comparison
- *     baseline ({@code --static-weights}); normalised to the simplex
+ *     baseline ({@code --static-weights}); normalised to the simplex; null in the builder = equal weights
+ *     over the world's tasks
  * @param sessionRequestsMean mean number of requests in a user's session (geometric, >= 1) ({@code --session-requests})
  * @param sessionGapMean mean event-time gap between requests of one session (exponential) ({@code --session-gap})
  * @param malformedRate probability that a produced event is followed by a malformed record on the same topic
@@ -50,7 +52,7 @@ public record GeneratorConfig(
         String policyTopic,
         String modelId,
         long worldSeed,
-        WorldConfig world,
+        WorldSpec world,
         long seed,
         double rate,
         double speedup,
@@ -100,7 +102,7 @@ public record GeneratorConfig(
         if (maxRequests < 0) {
             throw new IllegalArgumentException("--max-requests must be >= 0 (0 = no limit), got " + maxRequests);
         }
-        staticWeights = simplex("--static-weights", staticWeights, WorldConfig.TASKS);
+        staticWeights = simplex("--static-weights", staticWeights, world.tasks());
         if (!(sessionRequestsMean >= 1) || Double.isInfinite(sessionRequestsMean)) {
             throw new IllegalArgumentException("--session-requests must be finite and >= 1, got " + sessionRequestsMean);
         }
@@ -207,7 +209,7 @@ public record GeneratorConfig(
         private String policyTopic = DEFAULT_POLICY_TOPIC;
         private String modelId = DEFAULT_MODEL_ID;
         private long worldSeed = 1;
-        private WorldConfig world = WorldConfig.defaults();
+        private WorldSpec world = WorldConfig.defaults();
         private long seed = 1;
         private double rate = 200;
         private double speedup = 60;
@@ -215,7 +217,8 @@ public record GeneratorConfig(
         private Duration duration;
         private long maxRequests;
         private boolean explore;
-        private double[] staticWeights = {0.25, 0.25, 0.25, 0.25};
+        // null = equal weights over the world's tasks
+        private double[] staticWeights;
         // A user looks at a few pages a few minutes apart, well inside the job's 30-minute session gap.
         private double sessionRequestsMean = 4;
         private Duration sessionGapMean = Duration.ofMinutes(2);
@@ -235,7 +238,7 @@ public record GeneratorConfig(
         public Builder policyTopic(String v) { policyTopic = v; return this; }
         public Builder modelId(String v) { modelId = v; return this; }
         public Builder worldSeed(long v) { worldSeed = v; return this; }
-        public Builder world(WorldConfig v) { world = v; return this; }
+        public Builder world(WorldSpec v) { world = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder rate(double v) { rate = v; return this; }
         public Builder speedup(double v) { speedup = v; return this; }
@@ -255,9 +258,14 @@ public record GeneratorConfig(
 
         /** Builds and validates. */
         public GeneratorConfig build() {
+            double[] weights = staticWeights;
+            if (weights == null && world != null) {
+                weights = new double[world.tasks()];
+                Arrays.fill(weights, 1.0 / world.tasks());
+            }
             return new GeneratorConfig(bootstrapServers, impressionsTopic, feedbackTopic, policyTopic, modelId,
                     worldSeed, world, seed, rate, speedup, startEventTime, duration, maxRequests, explore,
-                    staticWeights, sessionRequestsMean, sessionGapMean, malformedRate, malformedKinds, oracleEvery, drainFeedback,
+                    weights, sessionRequestsMean, sessionGapMean, malformedRate, malformedKinds, oracleEvery, drainFeedback,
                     policyWarmUp, kafkaProperties);
         }
     }

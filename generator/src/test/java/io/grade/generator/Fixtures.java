@@ -11,6 +11,7 @@ import io.grade.schemas.TrainingStats;
 import io.grade.schemas.codec.EventCodec;
 import io.grade.serving.PolicyHolder;
 import io.grade.serving.ServingPolicy;
+import io.grade.simulator.SimWorld;
 import io.grade.simulator.World;
 import io.grade.simulator.WorldConfig;
 import java.time.Instant;
@@ -41,14 +42,13 @@ final class Fixtures {
                 .rate(1000).speedup(600).startEventTime(START).oracleEvery(0);
     }
 
-    static ServingPolicy staticPolicy(World world, GeneratorConfig config) {
-        WorldConfig wc = world.config();
+    static ServingPolicy staticPolicy(SimWorld world, GeneratorConfig config) {
         return ServingPolicy.staticWeights(config.modelId(), world.taskNames(), world.featureDim(),
-                wc.fusionKind(), wc.fusionBetas(), config.staticWeights());
+                world.fusionKind(), world.fusionBetas(), config.staticWeights());
     }
 
     /** A valid snapshot with random parameters for the world's tasks and features. */
-    static PolicySnapshot randomSnapshot(World world, String modelId, long version, long seed) {
+    static PolicySnapshot randomSnapshot(SimWorld world, String modelId, long version, long seed) {
         PolicyArchitecture arch = new PolicyArchitecture(world.featureDim(), 2, 8, 8, world.tasks(), 1e-3);
         Random rng = new Random(seed);
         PolicyParameters.Builder b = PolicyParameters.builder();
@@ -63,9 +63,8 @@ final class Fixtures {
             }
             b.put(e.getKey(), e.getValue(), v);
         }
-        WorldConfig wc = world.config();
         SnapshotMetadata meta = new SnapshotMetadata(modelId, version, Instant.now(), START, world.taskNames(),
-                wc.fusionKind(), wc.fusionBetas(), 20.0, 0.05, new TrainingStats(0.5, 0.01, 0.1, version, 100 * version));
+                world.fusionKind(), world.fusionBetas(), 20.0, 0.05, new TrainingStats(0.5, 0.01, 0.1, version, 100 * version));
         return PolicySnapshots.toSnapshot(arch, b.build(), meta);
     }
 
@@ -122,7 +121,8 @@ final class Fixtures {
 
     /** Serves {@code requests} requests in memory and drains the feedback. */
     static Run run(GeneratorConfig config, PolicySchedule schedule, int requests) {
-        World world = world(config.worldSeed());
+        SimWorld world = config.world().equals(SMALL_WORLD) ? world(config.worldSeed())
+                : config.world().create(config.worldSeed());
         List<Sent> sent = new ArrayList<>();
         StatsRecorder stats = new StatsRecorder();
         ServingPolicy fallback = staticPolicy(world, config);

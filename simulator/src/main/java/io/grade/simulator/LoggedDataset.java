@@ -32,10 +32,10 @@ public final class LoggedDataset {
     private final double[] expectedLabels;
     private final double[] servedWeights;
 
-    private LoggedDataset(World world, int size) {
+    private LoggedDataset(SimWorld world, int size) {
         this.taskNames = world.taskNames();
         this.size = size;
-        this.items = world.config().candidates();
+        this.items = world.candidates();
         this.tasks = world.tasks();
         this.featureDim = world.featureDim();
         this.users = new int[size];
@@ -54,7 +54,7 @@ public final class LoggedDataset {
      * Request i happens at {@code startMillis + i * intervalMillis}. One generator seeded with
      * {@code seed} drives users, candidates, policy noise and responses: same world and seed, same data.
      */
-    public static LoggedDataset generate(World world, int requests, LoggingPolicy policy, long seed,
+    public static LoggedDataset generate(SimWorld world, int requests, LoggingPolicy policy, long seed,
                                          long startMillis, long intervalMillis) {
         if (requests < 0) {
             throw new IllegalArgumentException("requests must be >= 0, got " + requests);
@@ -79,8 +79,8 @@ public final class LoggedDataset {
         return data;
     }
 
-    /** {@link #generate(World, int, LoggingPolicy, long, long, long)} starting at 0, one request per second. */
-    public static LoggedDataset generate(World world, int requests, LoggingPolicy policy, long seed) {
+    /** {@link #generate(SimWorld, int, LoggingPolicy, long, long, long)} starting at 0, one request per second. */
+    public static LoggedDataset generate(SimWorld world, int requests, LoggingPolicy policy, long seed) {
         return generate(world, requests, policy, seed, 0L, 1000L);
     }
 

@@ -1,7 +1,6 @@
 package io.grade.simulator;
 
-import io.grade.model.fusion.Fusion;
-import java.util.ArrayList;
+import io.grade.schemas.FusionKind;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.rng.UniformRandomProvider;
@@ -26,7 +25,7 @@ import org.apache.commons.rng.simple.RandomSource;
  * }</pre>
  * The generative story is in docs/design-simulator.md.
  */
-public final class World {
+public final class World implements SimWorld {
 
     // An MTL probability must stay a probability after miscalibration (LOG_LINEAR takes its log).
     private static final double PROBABILITY_CAP = 0.999;
@@ -46,7 +45,7 @@ public final class World {
     private final double[] scoreScale;
     private final double[] scorePower;
     private final double[] scoreNoise;
-    private final String[] feedbackTypes;
+    private final Responder responder;
     /** items x 4: the MTL model's target per item (population mean expected labels). */
     private final double[] truth;
 
@@ -63,10 +62,14 @@ public final class World {
         this.scoreScale = config.scoreScale();
         this.scorePower = config.scorePower();
         this.scoreNoise = config.scoreNoise();
-        this.feedbackTypes = config.feedbackTypes().toArray(new String[0]);
         this.truth = populationTruth();
         this.oracle = new Oracle(config.fusionKind(), betas, config.ndcgK(), config.taskImportance(),
                 SimplexSearch.defaults());
+        this.responder = new Responder(config.fusionKind(), betas, config.shownPositions(), config.amountNoise(),
+                config.feedbackTypes(), (id, task) -> task == WorldConfig.PROFIT ? catalogue.profit[id]
+                        : catalogue.gmv[id], config.clickDelayMedianMillis(), config.clickDelaySigma(),
+                config.orderDelayMedianMillis(), config.orderDelaySigma(), config.valueDelayMedianMillis(),
+                config.valueDelaySigma());
     }
 
     /** Builds the world of this configuration and seed (same inputs, identical world). */
@@ -83,56 +86,98 @@ public final class World {
         return config;
     }
 
+    @Override
+    public WorldSpec spec() {
+        return config;
+    }
+
+    @Override
+    public int candidates() {
+        return config.candidates();
+    }
+
+    @Override
+    public FusionKind fusionKind() {
+        return config.fusionKind();
+    }
+
+    @Override
+    public double[] fusionBetas() {
+        return config.fusionBetas();
+    }
+
+    @Override
+    public int ndcgK() {
+        return config.ndcgK();
+    }
+
+    @Override
+    public double[] taskImportance() {
+        return config.taskImportance();
+    }
+
+    @Override
     public long seed() {
         return seed;
     }
 
+    @Override
     public int users() {
         return population.size;
     }
 
+    @Override
     public int items() {
         return catalogue.size;
     }
 
+    @Override
     public int tasks() {
         return WorldConfig.TASKS;
     }
 
+    @Override
     public int featureDim() {
         return population.featureDim;
     }
 
+    @Override
     public List<String> taskNames() {
         return config.taskNames();
     }
 
+    @Override
     public List<String> feedbackTypes() {
         return config.feedbackTypes();
     }
 
+    @Override
     public List<String> archetypeNames() {
         return config.archetypeNames();
     }
 
     /** The oracle, configured with this world's fusion and reward settings. */
+    @Override
     public Oracle oracle() {
         return oracle;
     }
 
     /** Archetype index of a user. */
+    @Override
     public int archetypeOf(int user) {
         checkUser(user);
         return population.archetype[user];
     }
 
     /** The user's hidden preference over the tasks (a copy; on the simplex). */
+    @Override
     public double[] preferenceOf(int user) {
         checkUser(user);
         return Arrays.copyOfRange(population.preference, user * WorldConfig.TASKS, (user + 1) * WorldConfig.TASKS);
     }
 
     /** The user's stable observable features, before per-request drift (a copy). */
+    @Override
     public double[] userFeatures(int user) {
         checkUser(user);
         return Arrays.copyOfRange(population.features, user * population.featureDim,
@@ -140,6 +185,7 @@ public final class World {
     }
 
     /** A request of a user drawn uniformly at random. */
+    @Override
     public SimRequest nextRequest(UniformRandomProvider rng, long eventTimeMillis) {
         return requestFor(rng.nextInt(population.size), rng, eventTimeMillis);
     }
@@ -149,6 +195,7 @@ public final class World {
      * pool with a bias towards the user's taste, their (noisy, miscalibrated) MTL scores and their
      * true expected labels.
      */
+    @Override
     public SimRequest requestFor(int user, UniformRandomProvider rng, long eventTimeMillis) {
         checkUser(user);
         NormalizedGaussianSampler gauss = ZigguratSampler.NormalizedGaussian.of(rng);
@@ -187,16 +234,9 @@ public final class World {
      * item's profit and gmv times a mean-one basket factor. Each event gets a delay: click after the
      * impression, order after the click, profit and gmv after the order.
      */
+    @Override
     public SimOutcome respond(SimRequest r, double[] servedWeights, UniformRandomProvider rng) {
-        int m = r.items();
-        int n = r.tasks();
-        checkWeights(servedWeights, n);
-        double[] z = Fusion.inputs(config.fusionKind(), r.scores(), m, n, betas);
-        double[] fused = new double[m];
-        Fusion.fuse(z, m, n, servedWeights, fused);
-        int[] ranking = new int[m];
-        Fusion.rankDescending(fused, m, ranking);
-        return respond(r, servedWeights, ranking, rng);
+        return responder.respond(r, servedWeights, rng);
     }
 
     /**
@@ -205,54 +245,9 @@ public final class World {
      * positions of {@code ranking}, which must be a permutation of the candidate indices.
      * {@code servedWeights} is only recorded in the outcome.
      */
+    @Override
     public SimOutcome respond(SimRequest r, double[] servedWeights, int[] ranking, UniformRandomProvider rng) {
-        int m = r.items();
-        int n = r.tasks();
-        checkWeights(servedWeights, n);
-        checkPermutation(ranking, m);
-        NormalizedGaussianSampler gauss = ZigguratSampler.NormalizedGaussian.of(rng);
-        int shown = Math.min(config.shownPositions(), m);
-        double[] labels = new double[m * n];
-        List<SimFeedback> feedback = new ArrayList<>();
-        double[] expected = r.expectedLabels();
-        double basketSigma = config.amountNoise();
-        for (int pos = 0; pos < shown; pos++) {
-            int j = ranking[pos];
-            int row = j * n;
-            if (rng.nextDouble() >= Maths.examination(pos)) {
-                continue;
-            }
-            double pClick = expected[row + WorldConfig.CLICK];
-            if (rng.nextDouble() >= pClick) {
-                continue;
-            }
-            int id = r.itemIds()[j];
-            long clickDelay = logNormalDelay(config.clickDelayMedianMillis(), config.clickDelaySigma(), gauss);
-            labels[row + WorldConfig.CLICK] = 1.0;
-            feedback.add(new SimFeedback(j, id, pos, WorldConfig.CLICK, feedbackTypes[WorldConfig.CLICK], 1.0,
-                    clickDelay));
-            double pOrderGivenClick = expected[row + WorldConfig.ORDER] / pClick;
-            if (rng.nextDouble() >= pOrderGivenClick) {
-                continue;
-            }
-            long orderDelay = clickDelay
-                    + logNormalDelay(config.orderDelayMedianMillis(), config.orderDelaySigma(), gauss);
-            double basket = Math.exp(basketSigma * gauss.sample() - 0.5 * basketSigma * basketSigma);
-            double profit = catalogue.profit[id] * basket;
-            double gmv = catalogue.gmv[id] * basket;
-            long valueDelay = orderDelay
-                    + logNormalDelay(config.valueDelayMedianMillis(), config.valueDelaySigma(), gauss);
-            labels[row + WorldConfig.ORDER] = 1.0;
-            labels[row + WorldConfig.PROFIT] = profit;
-            labels[row + WorldConfig.GMV] = gmv;
-            feedback.add(new SimFeedback(j, id, pos, WorldConfig.ORDER, feedbackTypes[WorldConfig.ORDER], 1.0,
-                    orderDelay));
-            feedback.add(new SimFeedback(j, id, pos, WorldConfig.PROFIT, feedbackTypes[WorldConfig.PROFIT], profit,
-                    valueDelay));
-            feedback.add(new SimFeedback(j, id, pos, WorldConfig.GMV, feedbackTypes[WorldConfig.GMV], gmv,
-                    valueDelay));
-        }
-        return new SimOutcome(r, servedWeights.clone(), ranking.clone(), shown, labels, List.copyOf(feedback));
+        return responder.respond(r, servedWeights, ranking, rng);
     }
 
     /**
@@ -351,42 +346,9 @@ public final class World {
         return chosen;
     }
 
-    private static long logNormalDelay(long medianMillis, double sigma, NormalizedGaussianSampler gauss) {
-        return Math.max(1L, Math.round(medianMillis * Math.exp(sigma * gauss.sample())));
-    }
-
     private void checkUser(int user) {
         if (user < 0 || user >= population.size) {
             throw new IllegalArgumentException("user must be in [0, " + population.size + "), got " + user);
-        }
-    }
-
-    private static void checkPermutation(int[] ranking, int m) {
-        if (ranking == null || ranking.length != m) {
-            throw new IllegalArgumentException("ranking must list all " + m + " candidates");
-        }
-        boolean[] seen = new boolean[m];
-        for (int j : ranking) {
-            if (j < 0 || j >= m || seen[j]) {
-                throw new IllegalArgumentException("ranking must be a permutation of 0.." + (m - 1));
-            }
-            seen[j] = true;
-        }
-    }
-
-    private static void checkWeights(double[] w, int n) {
-        if (w == null || w.length != n) {
-            throw new IllegalArgumentException("weights must have one entry per task (" + n + ")");
-        }
-        double sum = 0;
-        for (double v : w) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("weights must be finite and >= 0, got " + Arrays.toString(w));
-            }
-            sum += v;
-        }
-        if (!(sum > 0)) {
-            throw new IllegalArgumentException("weights must not all be 0");
         }
     }
 }

@@ -4,6 +4,12 @@ import io.grade.schemas.FusionKind;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import static io.grade.simulator.ConfigChecks.atLeast;
+import static io.grade.simulator.ConfigChecks.nonNegative;
+import static io.grade.simulator.ConfigChecks.nonNegativeVector;
+import static io.grade.simulator.ConfigChecks.positive;
+import static io.grade.simulator.ConfigChecks.positiveVector;
+import static io.grade.simulator.ConfigChecks.requireDistinct;
 
 /**
  * Shape and parameters of the simulated recommender world; validated on construction.
@@ -83,7 +89,10 @@ public record WorldConfig(
         long orderDelayMedianMillis,
         double orderDelaySigma,
         long valueDelayMedianMillis,
-        double valueDelaySigma) {
+        double valueDelaySigma) implements WorldSpec {
+
+    /** Name of this world in {@link Worlds}. */
+    public static final String NAME = "archetypes";
 
     /** The world has exactly four task roles: click, order, profit, gmv. */
     public static final int TASKS = 4;
@@ -182,6 +191,31 @@ public record WorldConfig(
         return new Builder(this);
     }
 
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int tasks() {
+        return TASKS;
+    }
+
+    @Override
+    public SimWorld create(long seed) {
+        return World.create(this, seed);
+    }
+
+    @Override
+    public WorldConfig withUsers(int users) {
+        return toBuilder().users(users).build();
+    }
+
+    @Override
+    public WorldConfig withItems(int items) {
+        return toBuilder().items(items).build();
+    }
+
     /** Number of archetypes. */
     public int archetypes() {
         return archetypeNames.size();
@@ -270,50 +304,6 @@ public record WorldConfig(
                 throw new IllegalArgumentException(name + " entries must be non-blank, got " + values);
             }
         }
-    }
-
-    private static void requireDistinct(String name, List<String> values) {
-        if (values.stream().distinct().count() != values.size()) {
-            throw new IllegalArgumentException(name + " must be distinct, got " + values);
-        }
-    }
-
-    private static void atLeast(String name, long v, long min) {
-        if (v < min) {
-            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + v);
-        }
-    }
-
-    private static void nonNegative(String name, double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
-        }
-    }
-
-    private static void positive(String name, double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
-        }
-    }
-
-    private static double[] nonNegativeVector(String name, double[] v, int n) {
-        if (v == null || v.length != n) {
-            throw new IllegalArgumentException(name + " must have " + n + " entries");
-        }
-        for (double x : v) {
-            nonNegative(name + " entry", x);
-        }
-        return v.clone();
-    }
-
-    private static double[] positiveVector(String name, double[] v, int n) {
-        if (v == null || v.length != n) {
-            throw new IllegalArgumentException(name + " must have " + n + " entries");
-        }
-        for (double x : v) {
-            positive(name + " entry", x);
-        }
-        return v.clone();
     }
 
     private static double[] simplexPoint(String name, double[] v) {
