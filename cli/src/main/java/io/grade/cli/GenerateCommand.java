@@ -109,8 +109,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
-    @Override
-    public Integer call() throws Exception {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The generator's configuration from the flags; IllegalArgumentException names the bad flag. */
+    GeneratorConfig config() {
         WorldConfig.Builder world = WorldConfig.builder();
         if (users != null) {
             world.users(users);
@@ -128,7 +131,20 @@ public final class GenerateCommand implements Callable<Integer> {
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
         }
-        GeneratorConfig config = b.build();
+        return b.build();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        GeneratorConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            // a semantic error of the flags: one line naming the option, exit code 2 (as a usage error)
+            String m = String.valueOf(e.getMessage());
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    m.startsWith("users ") || m.startsWith("items ") ? "--" + m : m);
+        }
         PrintStream err = System.err;
         try (EventGenerator generator = new EventGenerator(config)) {
             Thread hook = new Thread(generator::stop, "grade-generate-shutdown");
