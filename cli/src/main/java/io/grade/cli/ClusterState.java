@@ -20,7 +20,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The state file {@code grade cluster start} writes into its work directory: the processes it
- * started (the launcher itself, the JobManager and the TaskManager), each as pid and start time.
+ * started (the launcher itself, the JobManager and the TaskManagers), each as pid and start time,
+ * rewritten by the launcher's supervisor whenever it restarts one of them.
  * {@code grade cluster stop} reads it and stops exactly those processes: a pid is only signalled
  * while a live process with that pid has the recorded start time, so a pid reused by an unrelated
  * process after a crash is left alone, and nothing that the file does not name is touched (jobs
@@ -34,9 +35,11 @@ public final class ClusterState {
     public static final String LAUNCHER = "launcher";
 
     private static final String DASHBOARD = "dashboard";
+    private static final String KAFKA = "kafka";
 
     private final Map<String, Entry> processes;
     private final String dashboard;
+    private final String kafka;
 
     /** A process as recorded: pid and start time in epoch milliseconds. */
     public record Entry(long pid, long startMillis) {
@@ -66,16 +69,22 @@ public final class ClusterState {
         }
     }
 
-    private ClusterState(Map<String, Entry> entries, String dashboard) {
+    private ClusterState(Map<String, Entry> entries, String dashboard, String kafka) {
         this.processes = entries;
         this.dashboard = dashboard;
+        this.kafka = kafka;
     }
 
     /** The state of live processes, by role (iteration order = stop order). */
     public static ClusterState of(Map<String, ProcessHandle> processes, String dashboard) {
+        return of(processes, dashboard, null);
+    }
+
+    /** As {@link #of(Map, String)}, with the bootstrap servers of the launcher's Kafka broker (or null). */
+    public static ClusterState of(Map<String, ProcessHandle> processes, String dashboard, String kafka) {
         Map<String, Entry> m = new LinkedHashMap<>();
         processes.forEach((role, p) -> m.put(role, Entry.of(p)));
-        return new ClusterState(m, dashboard);
+        return new ClusterState(m, dashboard, kafka);
     }
 
     private static Optional<Long> startOf(ProcessHandle p) {
@@ -90,12 +99,20 @@ public final class ClusterState {
         return dashboard;
     }
 
+    /** Bootstrap servers of the broker the launcher started, if it started one. */
+    public Optional<String> kafka() {
+        return Optional.ofNullable(kafka);
+    }
+
     /** Writes the state file (atomically: a reader never sees half a file). */
     public void write(Path workDir) throws IOException {
         Properties p = new Properties();
         processes.forEach((role, e) -> p.setProperty(role, e.toString()));
         if (dashboard != null) {
             p.setProperty(DASHBOARD, dashboard);
+        }
+        if (kafka != null) {
+            p.setProperty(KAFKA, kafka);
         }
         Path tmp = workDir.resolve(FILE + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp)) {
@@ -120,11 +137,11 @@ public final class ClusterState {
             m.put(LAUNCHER, Entry.parse(p.getProperty(LAUNCHER)));
         }
         for (String role : p.stringPropertyNames().stream().sorted().toList()) {
-            if (!role.equals(LAUNCHER) && !role.equals(DASHBOARD)) {
+            if (!role.equals(LAUNCHER) && !role.equals(DASHBOARD) && !role.equals(KAFKA)) {
                 m.put(role, Entry.parse(p.getProperty(role)));
             }
         }
-        return Optional.of(new ClusterState(m, p.getProperty(DASHBOARD)));
+        return Optional.of(new ClusterState(m, p.getProperty(DASHBOARD), p.getProperty(KAFKA)));
     }
 
     /** The recorded processes that are still alive (same pid and start time). */

@@ -124,9 +124,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
-    @Override
-    public Integer call() throws Exception {
-        WorldSpec spec = worldSpec(world, users, items);
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec commandSpec;
+
+    /** The generator's configuration from the flags; IllegalArgumentException names the bad flag. */
+    GeneratorConfig config() {
+        return config(worldSpec(world, users, items));
+    }
+
+    private GeneratorConfig config(WorldSpec spec) {
         GeneratorConfig.Builder b = GeneratorConfig.builder(bootstrapServers)
                 .impressionsTopic(impressionsTopic).feedbackTopic(feedbackTopic).policyTopic(policyTopic)
                 .modelId(modelId).rate(rate).speedup(speedup).duration(duration).maxRequests(maxRequests)
@@ -138,7 +144,22 @@ public final class GenerateCommand implements Callable<Integer> {
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
         }
-        GeneratorConfig config = b.build();
+        return b.build();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        GeneratorConfig config;
+        WorldSpec spec;
+        try {
+            spec = worldSpec(world, users, items);
+            config = config(spec);
+        } catch (IllegalArgumentException e) {
+            // a semantic error of the flags: one line naming the option, exit code 2 (as a usage error)
+            String m = String.valueOf(e.getMessage());
+            throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(),
+                    m.startsWith("users ") || m.startsWith("items ") ? "--" + m : m);
+        }
         PrintStream err = System.err;
         err.println("generate: world " + spec.name() + "; the job flags that match it: "
                 + String.join(" ", WorldOption.jobArgs(spec)));

@@ -21,7 +21,23 @@ public final class GradeCli implements Runnable {
 
     /** The configured command line; tests execute it in-process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new GradeCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new GradeCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(GradeCli::usageError);
+    }
+
+    /**
+     * A usage error (unknown or malformed flag, or a value a command rejects before starting
+     * anything): the message naming the option, a pointer to --help, exit code 2. No stack trace,
+     * no page of usage text.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

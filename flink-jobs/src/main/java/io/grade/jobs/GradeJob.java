@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -67,11 +68,22 @@ public final class GradeJob {
     }
 
     /**
-     * Checkpointing (EXACTLY_ONCE at the configured interval) and the effective configuration,
-     * logged once and shown on the dashboard.
+     * What becomes of the job's last checkpoint when the job is cancelled: kept. Cancelling is the
+     * way out of a crash loop, and a retained checkpoint lets the fixed job start again with its
+     * join and learner state ({@code flink run -s <checkpoint>}, {@code ./grade cluster submit
+     * --from-checkpoint latest}; README, "Crash loop"). Retained checkpoints are the operator's to
+     * delete.
+     */
+    public static final ExternalizedCheckpointRetention CHECKPOINT_RETENTION =
+            ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION;
+
+    /**
+     * Checkpointing (EXACTLY_ONCE at the configured interval, retained on cancellation) and the
+     * effective configuration, logged once and shown on the dashboard.
      */
     public static void configure(StreamExecutionEnvironment env, Job job) {
         env.enableCheckpointing(job.join().checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setExternalizedCheckpointRetention(CHECKPOINT_RETENTION);
         env.getConfig().setGlobalJobParameters(ParameterTool.fromMap(job.effectiveOptions()));
         LOG.info("GRADE job configuration: {}", job.effectiveOptions());
     }
@@ -93,14 +105,15 @@ public final class GradeJob {
     public static StreamExecutionEnvironment environment(GradeConfig config) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
         env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setExternalizedCheckpointRetention(CHECKPOINT_RETENTION);
         env.getConfig().setGlobalJobParameters(ParameterTool.fromMap(config.effectiveOptions()));
         return env;
     }
 
     /**
      * Flink settings the job sets itself: RocksDB keyed state with incremental checkpoints (open
-     * requests outgrow the heap), EXACTLY_ONCE checkpoints, no Kryo fallback, object reuse between
-     * chained operators.
+     * requests outgrow the heap), EXACTLY_ONCE checkpoints retained on cancellation, no Kryo
+     * fallback, object reuse between chained operators.
      */
     public static Configuration flinkConfiguration(GradeConfig config) {
         Configuration conf = new Configuration();
@@ -108,6 +121,7 @@ public final class GradeJob {
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
         conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, CHECKPOINT_RETENTION);
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         // Chained operators hand records on without a defensive copy: no operator of the job keeps or
         // mutates a record after emitting it (docs/design-join.md).

@@ -95,17 +95,17 @@ public final class LearnerPipeline {
             try {
                 bytes = Files.readAllBytes(Path.of(learner.stage1Snapshot()));
             } catch (IOException e) {
-                throw new UncheckedIOException("option 'stage1-snapshot': cannot read " + learner.stage1Snapshot(), e);
+                throw new UncheckedIOException("option '--stage1-snapshot': cannot read " + learner.stage1Snapshot(), e);
             }
             DecodeResult<PolicySnapshot> d = codec.decode(bytes);
             if (!d.isOk()) {
-                throw new IllegalArgumentException("option 'stage1-snapshot': " + learner.stage1Snapshot()
+                throw new IllegalArgumentException("option '--stage1-snapshot': " + learner.stage1Snapshot()
                         + " is not a PolicySnapshot: " + d.failure());
             }
             var problems = io.grade.model.policy.SnapshotValidator.validate(d.value(),
                     io.grade.serving.PolicyHolder.expectationsOf(expected), 0);
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("option 'stage1-snapshot': " + problems);
+                throw new IllegalArgumentException("option '--stage1-snapshot': " + problems);
             }
             LOG.info("fresh start from the Stage 1 snapshot {} (v{})", learner.stage1Snapshot(), d.value().getVersion());
             return bytes;

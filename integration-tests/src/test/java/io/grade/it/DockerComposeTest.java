@@ -52,7 +52,7 @@ class DockerComposeTest {
     @Test
     void shouldDefineTheStackWithPinnedImagesOnTheClientsKafkaVersion() throws IOException {
         JsonNode services = compose().get("services");
-        assertThat(services.fieldNames()).toIterable().contains("kafka", "topic-creator", "builder", "jobmanager",
+        assertThat(services.fieldNames()).toIterable().contains("zookeeper", "kafka", "topic-creator", "builder", "jobmanager",
                 "taskmanager", "job-submitter", "event-generator", "prometheus", "grafana");
         services.fields().forEachRemaining(e -> {
             String image = e.getValue().get("image").asText();
@@ -60,6 +60,12 @@ class DockerComposeTest {
         });
         assertThat(services.get("kafka").get("image").asText()).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
         assertThat(services.get("kafka").get("healthcheck")).isNotNull();
+        // the ZooKeeper server of the JobManager's HA on the version the tests run (testkit's EmbeddedZooKeeper)
+        assertThat(services.get("zookeeper").get("image").asText())
+                .isEqualTo("zookeeper:" + org.apache.zookeeper.Version.getFullVersion().split("[-,\\s]")[0]);
+        assertThat(services.get("zookeeper").get("healthcheck")).isNotNull();
+        assertThat(services.get("jobmanager").get("depends_on").get("zookeeper").get("condition").asText())
+                .isEqualTo("service_healthy");
         assertThat(services.get("jobmanager").get("healthcheck")).isNotNull();
         assertThat(services.get("job-submitter").get("depends_on").get("topic-creator").get("condition").asText())
                 .isEqualTo("service_completed_successfully");
@@ -105,6 +111,18 @@ class DockerComposeTest {
         // `grade bench join` gives RocksDB the managed memory of this TaskManager
         assertThat(props.get("taskmanager.memory.process.size").asText())
                 .isEqualTo(io.grade.cli.bench.JoinBenchmark.TASKMANAGER_PROCESS_SIZE);
+        // ZooKeeper HA with the settings of the tested cluster (StandaloneClusterITCase kills its JobManager)
+        Map<String, String> ha = StandaloneFlinkCluster.highAvailabilityOptions("zookeeper:2181", "file:///flink-data/ha",
+                "/grade-compose");
+        Map<String, String> composeHa = new java.util.TreeMap<>();
+        props.fields().forEachRemaining(e -> {
+            if (e.getKey().startsWith("high-availability")) {
+                composeHa.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        assertThat(composeHa).isEqualTo(new java.util.TreeMap<>(ha));
+        assertThat(services.get("zookeeper").get("hostname").asText() + ":2181")
+                .isEqualTo(props.get("high-availability.zookeeper.quorum").asText());
         List<String> javaOpts = List.of(props.get("env.java.opts.taskmanager").asText().trim().split("\\s+"));
         String cacheDir = "/flink-data/javacpp";
         assertThat(javaOpts).containsExactlyElementsOf(StandaloneFlinkCluster.javacppOptions(cacheDir));

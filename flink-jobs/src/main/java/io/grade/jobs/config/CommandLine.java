@@ -41,7 +41,7 @@ public final class CommandLine {
                 value = "true";
             }
             if (out.put(key, value) != null) {
-                throw new IllegalArgumentException("option '" + key + "' is given twice");
+                throw new IllegalArgumentException("option '--" + key + "' is given twice");
             }
         }
         return out;
@@ -53,7 +53,7 @@ public final class CommandLine {
                 .map(ConfigOption::key).collect(Collectors.toSet());
         for (String key : options.keySet()) {
             if (!known.contains(key)) {
-                throw new IllegalArgumentException("option '" + key + "' is unknown; known options: "
+                throw new IllegalArgumentException("option '--" + key + "' is unknown; known options: "
                         + known.stream().sorted().collect(Collectors.joining(", ")));
             }
         }

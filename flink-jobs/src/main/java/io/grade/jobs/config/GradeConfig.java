@@ -210,13 +210,15 @@ public final class GradeConfig implements Serializable {
         formatLower = bounds(c, FORMAT_LOWER, taskIndex);
         formatUpper = bounds(c, FORMAT_UPPER, taskIndex);
         jobName = nonBlank(c, JOB_NAME);
-        try {
-            rewardConfig();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid reward options (" + String.join(", ", NDCG_K.key(),
-                    TASK_IMPORTANCE.key(), LAMBDA_POST.key(), LAMBDA_PRIOR.key(), LAMBDA_FORMAT.key(), TAU.key(),
-                    FORMAT_ORDER.key(), FORMAT_LOWER.key(), FORMAT_UPPER.key()) + "): " + e.getMessage(), e);
-        }
+        Map<String, ConfigOption<?>> rewardParameters = new LinkedHashMap<>();
+        rewardParameters.put("ndcgK", NDCG_K);
+        rewardParameters.put("taskImportance", TASK_IMPORTANCE);
+        rewardParameters.put("lambdaPost", LAMBDA_POST);
+        rewardParameters.put("lambdaPrior", LAMBDA_PRIOR);
+        rewardParameters.put("lambdaFormat", LAMBDA_FORMAT);
+        rewardParameters.put("tau", TAU);
+        OptionErrors.named("reward options (" + String.join(", ", OptionErrors.flag(FORMAT_ORDER),
+                OptionErrors.flag(FORMAT_LOWER), OptionErrors.flag(FORMAT_UPPER)) + ")", rewardParameters, this::rewardConfig);
 
         effective = new LinkedHashMap<>();
         for (ConfigOption<?> option : GradeOptions.all()) {
@@ -318,7 +320,7 @@ public final class GradeConfig implements Serializable {
         try {
             return c.get(option);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("option '" + option.key() + "': cannot parse value: " + e.getMessage(), e);
+            throw new IllegalArgumentException(OptionErrors.option(option) + ": cannot parse value: " + e.getMessage(), e);
         }
     }
 
@@ -400,6 +402,6 @@ public final class GradeConfig implements Serializable {
     }
 
     private static IllegalArgumentException bad(ConfigOption<?> option, Object value, String why) {
-        return new IllegalArgumentException("option '" + option.key() + "' = '" + value + "' " + why);
+        return new IllegalArgumentException(OptionErrors.option(option) + " = '" + value + "' " + why);
     }
 }

@@ -51,23 +51,38 @@ public final class LearnerConfig implements Serializable {
         updateInterval = positiveDuration(c, LearnerOptions.UPDATE_INTERVAL);
         publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
         seed = c.get(LearnerOptions.SEED);
-        architecture = wrap(LearnerOptions.EXPERTS.key() + "/" + LearnerOptions.HIDDEN.key() + "/"
-                + LearnerOptions.TOWER.key() + "/" + LearnerOptions.EPSILON_FLOOR.key(), () -> new PolicyArchitecture(
+        architecture = OptionErrors.named("policy architecture", Map.of("experts", LearnerOptions.EXPERTS,
+                "hidden", LearnerOptions.HIDDEN, "tower", LearnerOptions.TOWER,
+                "epsilonFloor", LearnerOptions.EPSILON_FLOOR, "featureDim", GradeOptions.FEATURE_DIM,
+                "tasks", GradeOptions.TASKS), () -> new PolicyArchitecture(
                 join.featureDim(), c.get(LearnerOptions.EXPERTS), c.get(LearnerOptions.HIDDEN),
                 c.get(LearnerOptions.TOWER), join.tasks(), c.get(LearnerOptions.EPSILON_FLOOR)));
-        ConcentrationSchedule schedule = wrap(LearnerOptions.ALPHA_START.key() + "/" + LearnerOptions.ALPHA_END.key()
-                + "/" + LearnerOptions.ALPHA_HORIZON.key(), () -> new ConcentrationSchedule(
+        ConcentrationSchedule schedule = OptionErrors.named("exploration schedule", Map.of(
+                "alphaStart", LearnerOptions.ALPHA_START, "alphaEnd", LearnerOptions.ALPHA_END,
+                "alphaHorizon", LearnerOptions.ALPHA_HORIZON), () -> new ConcentrationSchedule(
                 c.get(LearnerOptions.ALPHA_START), c.get(LearnerOptions.ALPHA_END), c.get(LearnerOptions.ALPHA_HORIZON)));
-        grpo = wrap("GRPO options (" + LearnerOptions.GROUP_SIZE.key() + ", " + LearnerOptions.CLIP_EPSILON.key()
-                + ", " + LearnerOptions.KL_COEF.key() + ", ...)", () -> new GrpoConfig(
+        Map<String, ConfigOption<?>> grpoParameters = new LinkedHashMap<>();
+        grpoParameters.put("groupSize", LearnerOptions.GROUP_SIZE);
+        grpoParameters.put("batchSize", LearnerOptions.UPDATE_EVERY);
+        grpoParameters.put("clipEpsilon", LearnerOptions.CLIP_EPSILON);
+        grpoParameters.put("klCoef", LearnerOptions.KL_COEF);
+        grpoParameters.put("innerEpochs", LearnerOptions.INNER_EPOCHS);
+        grpoParameters.put("learningRate", LearnerOptions.LEARNING_RATE);
+        grpoParameters.put("gradClipNorm", LearnerOptions.GRAD_CLIP_NORM);
+        grpoParameters.put("minRewardStd", LearnerOptions.MIN_REWARD_STD);
+        grpoParameters.put("refSyncEvery", LearnerOptions.REF_SYNC_EVERY);
+        grpoParameters.put("alphaMin", LearnerOptions.ALPHA_MIN);
+        grpoParameters.put("gaussianSigma", LearnerOptions.GAUSSIAN_SIGMA);
+        grpo = OptionErrors.named("GRPO options", grpoParameters, () -> new GrpoConfig(
                 c.get(LearnerOptions.GROUP_SIZE), updateEvery, c.get(LearnerOptions.CLIP_EPSILON),
                 c.get(LearnerOptions.KL_COEF), c.get(LearnerOptions.INNER_EPOCHS), c.get(LearnerOptions.LEARNING_RATE),
                 c.get(LearnerOptions.GRAD_CLIP_NORM), c.get(LearnerOptions.MIN_REWARD_STD),
                 c.get(LearnerOptions.REF_SYNC_EVERY), c.get(LearnerOptions.ALPHA_MIN), schedule,
                 c.get(LearnerOptions.EXPLORATION), c.get(LearnerOptions.GAUSSIAN_SIGMA), seed));
         if (join.transactionTimeout().compareTo(join.checkpointInterval()) <= 0) {
-            throw new IllegalArgumentException("option 'transaction-timeout' (" + join.transactionTimeout()
-                    + ") must exceed 'checkpoint-interval' (" + join.checkpointInterval() + ")");
+            throw new IllegalArgumentException(OptionErrors.option(GradeOptions.TRANSACTION_TIMEOUT) + " ("
+                    + join.transactionTimeout() + ") must exceed " + OptionErrors.flag(GradeOptions.CHECKPOINT_INTERVAL)
+                    + " (" + join.checkpointInterval() + ")");
         }
         effective = new LinkedHashMap<>();
         for (ConfigOption<?> o : LearnerOptions.all()) {
@@ -132,7 +147,7 @@ public final class LearnerConfig implements Serializable {
     private static String nonBlank(Configuration c, ConfigOption<String> o) {
         String v = c.get(o);
         if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("option '" + o.key() + "' must not be empty");
+            throw new IllegalArgumentException(OptionErrors.option(o) + " must not be empty");
         }
         return v;
     }
@@ -140,7 +155,7 @@ public final class LearnerConfig implements Serializable {
     private static int positive(Configuration c, ConfigOption<Integer> o) {
         int v = c.get(o);
         if (v < 1) {
-            throw new IllegalArgumentException("option '" + o.key() + "' must be >= 1, got " + v);
+            throw new IllegalArgumentException(OptionErrors.option(o) + " must be >= 1, got " + v);
         }
         return v;
     }
@@ -148,16 +163,8 @@ public final class LearnerConfig implements Serializable {
     private static Duration positiveDuration(Configuration c, ConfigOption<Duration> o) {
         Duration v = c.get(o);
         if (v.isNegative() || v.isZero()) {
-            throw new IllegalArgumentException("option '" + o.key() + "' must be positive, got " + v);
+            throw new IllegalArgumentException(OptionErrors.option(o) + " must be positive, got " + v);
         }
         return v;
-    }
-
-    private static <T> T wrap(String options, java.util.function.Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid " + options + ": " + e.getMessage(), e);
-        }
     }
 }

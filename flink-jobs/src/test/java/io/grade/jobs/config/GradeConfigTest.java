@@ -102,7 +102,7 @@ class GradeConfigTest {
     void shouldNameTheBadOptionInTheError(String key, String value) {
         assertThatThrownBy(() -> GradeConfig.fromMap(Map.of(key, value)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining(key);
+                .hasMessageContaining("option '--" + key + "'");
     }
 
     @Test

@@ -1,0 +1,70 @@
+package io.grade.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Every learner option with a value its validator rejects: the message names the flag as the user
+ * typed it ({@code --group-size}), never the Java parameter behind it ({@code groupSize}).
+ */
+class LearnerConfigTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "group-size | 1 | groupSize",
+            "update-every | 0 | batchSize",
+            "clip-epsilon | 1.5 | clipEpsilon",
+            "kl-coef | -1 | klCoef",
+            "inner-epochs | 0 | innerEpochs",
+            "learning-rate | 0 | learningRate",
+            "grad-clip-norm | 0 | gradClipNorm",
+            "min-reward-std | -1 | minRewardStd",
+            "ref-sync-every | 0 | refSyncEvery",
+            "alpha-min | -1 | alphaMin",
+            "gaussian-sigma | 0 | gaussianSigma",
+            "alpha-start | 0 | alphaStart",
+            "alpha-end | -2 | alphaEnd",
+            "alpha-horizon | 0 | alphaHorizon",
+            // the Java name is the flag's: only the form of the message is checked
+            "experts | 0 | ''",
+            "hidden | 0 | ''",
+            "tower | 0 | ''",
+            "epsilon-floor | 0.9 | epsilonFloor",
+            "update-interval | 0 s | updateInterval",
+            "publish-interval | 0 s | publishInterval",
+            "model-id | ' ' | modelId",
+            "policy-max-message-bytes | 0 | policyMaxMessageBytes",
+    })
+    void shouldNameTheFlagOfABadLearnerOption(String key, String value, String javaName) {
+        Map<String, String> flags = Map.of(key, value);
+        Configuration conf = CommandLine.toConfiguration(flags);
+        GradeConfig join = GradeConfig.from(conf);
+        assertThatThrownBy(() -> LearnerConfig.from(conf, join))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("option '--" + key + "' ")
+                .hasMessageContaining(value.trim().isEmpty() ? "empty" : value.replace(" s", ""))
+                .satisfies(e -> {
+                    if (javaName != null && !javaName.isBlank()) {
+                        assertThat(e.getMessage()).doesNotContain(javaName);
+                    }
+                });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "lambda-post | -1",
+            "lambda-prior | -0.5",
+            "tau | NaN",
+            "ndcg-k | 0",
+    })
+    void shouldNameTheFlagOfABadRewardOption(String key, String value) {
+        assertThatThrownBy(() -> GradeConfig.fromMap(Map.of(key, value)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("option '--" + key + "'");
+    }
+}
