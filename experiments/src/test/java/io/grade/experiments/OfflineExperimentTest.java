@@ -2,6 +2,7 @@ package io.grade.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,8 @@ class OfflineExperimentTest {
                 .seed(seed).users(2_000).items(1_000)
                 .trainRequests(8_000).testRequests(2_000)
                 .grpoUpdates(300).grpoBatchSize(128).refSyncEvery(30)
+                // the ceiling's searches cost about as much per request as the oracle's; keep the suite short
+                .ceilingFitRequests(2_000)
                 .build();
     }
 
@@ -121,6 +124,10 @@ class OfflineExperimentTest {
                 / (r.post(Method.ORACLE) - r.post(Method.BEST_STATIC));
         assertThat((Double) f.get("gap_closed")).isEqualTo(expectedGap);
         assertThat((Double) f.get("grade")).isEqualTo(r.post(Method.GRADE));
+        // the ceiling lies between the best static weights (fitted on expected labels) and the oracle
+        assertThat((Double) f.get("ceiling")).isGreaterThan((Double) f.get("ceiling_best_static"))
+                .isLessThan((Double) f.get("oracle"));
+        assertThat((Double) f.get("ceiling_oracle")).isCloseTo(r.post(Method.ORACLE), within(1e-12));
     }
 
     @Test
