@@ -1,13 +1,13 @@
 package io.grade.cli;
 
 import io.grade.cli.demo.DemoFigures;
+import io.grade.cli.demo.EmbeddedJob;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.jobs.GradeJob;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
-import io.grade.testkit.flink.FlinkMiniClusters;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -112,62 +107,49 @@ public final class DemoCommand implements Callable<Integer> {
             WorldSpec spec = Worlds.spec(world);
             List<String> args = jobArgs(bs, seed, spec);
             args.addAll(extraJobArgs);
-            GradeJob.Job job = GradeJob.prepare(args.toArray(String[]::new));
-            broker.createTopic(job.join().impressionsTopic(), parallelism);
-            broker.createTopic(job.join().feedbackTopic(), parallelism);
-            broker.createTopic(job.join().deadLetterTopic(), 1);
-            if (!job.join().labelledRequestsTopic().isBlank()) {
-                broker.createTopic(job.join().labelledRequestsTopic(), 1);
-            }
+            try (EmbeddedJob running = EmbeddedJob.start(broker, args, parallelism, webPort,
+                    work.resolve("checkpoints"))) {
+                GradeJob.Job job = running.job();
+                JobClient client = running.client();
+                System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
+                        bs, webPort, client.getJobID(), spec.name());
 
-            Configuration conf = FlinkMiniClusters.rocksDbCheckpointing(work.resolve("checkpoints"), null);
-            conf.addAll(GradeJob.flinkConfiguration(job.join()));
-            conf.set(RestOptions.PORT, webPort);
-            conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-            env.setParallelism(parallelism);
-            GradeJob.configure(env, job);
-            GradeJob.build(env, job);
-            JobClient client = env.executeAsync(job.join().jobName());
-            awaitRunning(client);
-            System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
-                    bs, webPort, client.getJobID(), spec.name());
-
-            GeneratorConfig gen = GeneratorConfig.builder(bs)
-                    .impressionsTopic(job.join().impressionsTopic())
-                    .feedbackTopic(job.join().feedbackTopic())
-                    .policyTopic(job.learner().policyTopic())
-                    .modelId(job.learner().modelId())
-                    .world(spec).rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
-                    .startEventTime(Instant.now())
-                    .build();
-            long t0 = System.nanoTime();
-            try (EventGenerator generator = new EventGenerator(gen).start()) {
-                long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
-                while (System.nanoTime() < deadline && !generator.isDone()) {
-                    long wait = Math.min(TimeUnit.SECONDS.toNanos(progressEvery), deadline - System.nanoTime());
-                    if (stop.await(Math.max(wait, 1), TimeUnit.NANOSECONDS)) {
-                        System.err.println("grade demo: stopping (Ctrl-C) ...");
-                        break;
+                GeneratorConfig gen = GeneratorConfig.builder(bs)
+                        .impressionsTopic(job.join().impressionsTopic())
+                        .feedbackTopic(job.join().feedbackTopic())
+                        .policyTopic(job.learner().policyTopic())
+                        .modelId(job.learner().modelId())
+                        .world(spec).rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
+                        .startEventTime(Instant.now())
+                        .build();
+                long t0 = System.nanoTime();
+                try (EventGenerator generator = new EventGenerator(gen).start()) {
+                    long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+                    while (System.nanoTime() < deadline && !generator.isDone()) {
+                        long wait = Math.min(TimeUnit.SECONDS.toNanos(progressEvery), deadline - System.nanoTime());
+                        if (stop.await(Math.max(wait, 1), TimeUnit.NANOSECONDS)) {
+                            System.err.println("grade demo: stopping (Ctrl-C) ...");
+                            break;
+                        }
+                        System.err.println(DemoFigures.progressLine(generator.stats(), client));
+                        if (client.getJobStatus().get().isGloballyTerminalState()) {
+                            System.err.println("grade demo: the job ended unexpectedly: " + client.getJobStatus().get());
+                            break;
+                        }
                     }
-                    System.err.println(DemoFigures.progressLine(generator.stats(), client));
-                    if (client.getJobStatus().get().isGloballyTerminalState()) {
-                        System.err.println("grade demo: the job ended unexpectedly: " + client.getJobStatus().get());
-                        break;
+                    generator.stop();
+                    GeneratorStats stats = generator.stats();
+                    Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
+                            gen.startEventTime());
+                    running.close();
+                    System.out.println(SummaryJson.render(figures));
+                    if (summaryJson != null) {
+                        SummaryJson.write(summaryJson, figures);
                     }
-                }
-                generator.stop();
-                GeneratorStats stats = generator.stats();
-                Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
-                        gen.startEventTime());
-                client.cancel().get(60, TimeUnit.SECONDS);
-                System.out.println(SummaryJson.render(figures));
-                if (summaryJson != null) {
-                    SummaryJson.write(summaryJson, figures);
-                }
-                if (generator.failure() != null) {
-                    System.err.println("grade demo: the generator failed: " + generator.failure());
-                    return 1;
+                    if (generator.failure() != null) {
+                        System.err.println("grade demo: the generator failed: " + generator.failure());
+                        return 1;
+                    }
                 }
             }
         } finally {
@@ -178,20 +160,5 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static void awaitRunning(JobClient client) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            JobStatus s = client.getJobStatus().get();
-            if (s == JobStatus.RUNNING) {
-                return;
-            }
-            if (s.isGloballyTerminalState()) {
-                throw new IllegalStateException("the job ended before it ran: " + s);
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("the job did not reach RUNNING in 120 s");
     }
 }

@@ -6,12 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Writes a command's figures as one flat JSON object (numbers, booleans, strings). */
+/**
+ * Writes a command's figures as one JSON object: numbers, booleans and strings, and for the
+ * commands that report curves ({@code bench learning}) nested maps and lists of them.
+ */
 public final class SummaryJson {
 
     private SummaryJson() {}
 
-    /** Renders a flat map as a JSON object, keys in the map's order; non-finite numbers become null. */
+    /**
+     * Renders a map as a JSON object, keys in the map's order; non-finite numbers become null,
+     * nested maps objects and lists arrays.
+     */
     public static String render(Map<String, ?> figures) {
         StringBuilder sb = new StringBuilder("{");
         boolean first = true;
@@ -46,6 +52,21 @@ public final class SummaryJson {
         }
         if (v instanceof Number || v instanceof Boolean) {
             return v.toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> keyed = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> keyed.put(String.valueOf(k), x));
+            return render(keyed);
+        }
+        if (v instanceof Iterable<?> list) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object x : list) {
+                if (sb.length() > 1) {
+                    sb.append(", ");
+                }
+                sb.append(value(x));
+            }
+            return sb.append("]").toString();
         }
         return quote(v.toString());
     }
