@@ -20,7 +20,7 @@ import io.grade.simulator.LoggingPolicy;
 import io.grade.simulator.Oracle;
 import io.grade.simulator.SimOutcome;
 import io.grade.simulator.SimRequest;
-import io.grade.simulator.SimplexSearch;
+import io.grade.model.search.SimplexSearch;
 import io.grade.simulator.ItemAgnosticCeiling;
 import io.grade.simulator.SimWorld;
 import io.grade.simulator.World;

@@ -1,5 +1,6 @@
 package io.grade.simulator;
 
+import io.grade.model.search.SimplexSearch;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

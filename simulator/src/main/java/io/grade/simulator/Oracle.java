@@ -1,5 +1,6 @@
 package io.grade.simulator;
 
+import io.grade.model.search.SimplexSearch;
 import io.grade.model.fusion.Fusion;
 import io.grade.model.reward.CompositeReward;
 import io.grade.model.reward.FormatConstraints;

@@ -1,4 +1,4 @@
-package io.grade.simulator;
+package io.grade.model.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -30,8 +30,8 @@ class SimplexSearchTest {
     @Test
     void shouldRefineBeyondTheGridToAnOffGridMaximum() {
         double[] target = {0.37, 0.21, 0.29, 0.13};
-        SimplexSearch.Result r = SimplexSearch.defaults().maximise(4, w -> -PopulationTest.l1(w, target));
-        assertThat(PopulationTest.l1(r.point(), target)).isLessThan(0.02);
+        SimplexSearch.Result r = SimplexSearch.defaults().maximise(4, w -> -l1(w, target));
+        assertThat(l1(r.point(), target)).isLessThan(0.02);
         assertThat(r.value()).isGreaterThan(-0.02);
         assertThat(r.evaluations()).isGreaterThan(286);
     }
@@ -48,5 +48,13 @@ class SimplexSearchTest {
         SimplexSearch.Result r = new SimplexSearch(4, 0, 0).maximise(3, w -> -Math.abs(w[0] - 0.3));
         assertThat(r.evaluations()).isEqualTo(15);
         assertThat(r.point()[0]).isEqualTo(0.25);
+    }
+
+    private static double l1(double[] a, double[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += Math.abs(a[i] - b[i]);
+        }
+        return d;
     }
 }

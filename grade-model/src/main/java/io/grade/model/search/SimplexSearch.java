@@ -1,4 +1,4 @@
-package io.grade.simulator;
+package io.grade.model.search;
 
 import java.util.ArrayList;
 import java.util.Arrays;

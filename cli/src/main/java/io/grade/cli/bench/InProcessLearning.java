@@ -1,0 +1,148 @@
+package io.grade.cli.bench;
+
+import io.grade.core.data.TrainingRequest;
+import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.OnlineLearner;
+import io.grade.core.learner.OnlineLearnerConfig;
+import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyForward;
+import io.grade.model.reward.CompositeReward;
+import io.grade.model.reward.FormatConstraints;
+import io.grade.model.reward.RewardConfig;
+import io.grade.simulator.SimOutcome;
+import io.grade.simulator.SimRequest;
+import io.grade.simulator.SimWorld;
+import io.grade.simulator.World;
+import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * The learning-speed protocol without Kafka or Flink, in one thread: the world's requests are
+ * served with the newest published policy, answered by the world, and after {@code labelLag}
+ * further requests (the job's attribution window and join) the labelled request reaches the same
+ * {@link OnlineLearner} the job runs; a version is published every {@code publishEvery} requests
+ * when the learner has something new. The same {@link HeldOutScore} judges it every {@code every}
+ * requests. Fast enough (about a second per 10,000 requests) to measure defaults on many seeds;
+ * the Kafka benchmark then confirms the chosen ones on the real path.
+ */
+public final class InProcessLearning {
+
+    private static final long TRAFFIC_STREAM = 0x1EA2_0101L;
+    private static final long RESPONSE_STREAM = 0x1EA2_0102L;
+
+    private InProcessLearning() {}
+
+    /**
+     * @param requests requests served per run
+     * @param every requests between checkpoints
+     * @param labelLag requests served between a request and its label reaching the learner
+     * @param publishEvery requests between publish attempts
+     * @param lambdaPrior lambda_prior of the composite reward
+     * @param learner the learner's options
+     */
+    public record Settings(long requests, long every, int labelLag, int publishEvery, double lambdaPrior,
+                           double ipsPower, OnlineLearnerConfig learner) {}
+
+    /** One run on one world and seed. */
+    public static LearningCurve.Run run(SimWorld world, long seed, HeldOutScore judge, Settings s, double[] fallback,
+                                        PrintStream out) {
+        long t0 = System.nanoTime();
+        PolicyArchitecture arch = PolicyArchitecture.defaults(world.featureDim(), world.tasks());
+        RewardConfig rc = new RewardConfig(world.ndcgK(), world.taskImportance(), RewardConfig.DEFAULT_LAMBDA_POST,
+                s.lambdaPrior(), RewardConfig.DEFAULT_LAMBDA_FORMAT, RewardConfig.DEFAULT_TAU, FormatConstraints.none());
+        CompositeReward reward = new CompositeReward(rc);
+        OnlineLearner learner = OnlineLearner.coldStart(s.learner().withSeed(seed), reward, arch, seed);
+        double[] fb = fallback.clone();
+        LearningCurve.Recorder recorder = new LearningCurve.Recorder(world.name(), seed, judge, s.every(),
+                s.requests(), (x, w) -> System.arraycopy(fb, 0, w, 0, fb.length));
+        UniformRandomProvider traffic = World.rng(seed ^ TRAFFIC_STREAM);
+        UniformRandomProvider response = World.rng(seed ^ RESPONSE_STREAM);
+        ArrayDeque<SimOutcome> pending = new ArrayDeque<>();
+        PolicyForward serving = null;
+        long version = 0;
+        long updatesAtPublish = 0;
+        long requestsLearned = 0;
+        double[] w = new double[world.tasks()];
+        for (long i = 1; i <= s.requests(); i++) {
+            SimRequest r = world.nextRequest(traffic, i * 100L);
+            if (serving == null) {
+                System.arraycopy(fb, 0, w, 0, fb.length);
+            } else {
+                serving.weights(r.features(), w);
+            }
+            pending.add(world.respond(r, w, response));
+            while (pending.size() > s.labelLag()) {
+                SimOutcome o = pending.poll();
+                SimRequest q = o.request();
+                double[] y = Boolean.getBoolean("grade.truth") ? q.expectedLabels() : o.labels();
+                if (s.ipsPower() > 0) {
+                    y = y.clone();
+                    int n = q.tasks();
+                    for (int pos = 0; pos < o.shown(); pos++) {
+                        int j = o.ranking()[pos];
+                        double inv = Math.pow(Math.log(pos + 2) / Math.log(2), s.ipsPower());
+                        for (int k = 0; k < n; k++) {
+                            y[j * n + k] *= inv;
+                        }
+                    }
+                }
+                requestsLearned++;
+                learner.accept(TrainingRequest.of(q.features(), q.scores(), y, q.items(), q.tasks(),
+                        world.fusionKind(), world.fusionBetas()));
+            }
+            if (i % s.publishEvery() == 0) {
+                if (learner.grpo().updateCount() > updatesAtPublish) {
+                    var published = learner.grpo().policyParameters();
+                    updatesAtPublish = learner.grpo().updateCount();
+                    version++;
+                    serving = new PolicyForward(arch, published);
+                    recorder.version(version, i, requestsLearned, serving::weights);
+                }
+            }
+            for (LearningCurve.Checkpoint c : recorder.advance(i)) {
+                if (out != null) {
+                    out.println(LearningCurve.line(world.name(), seed, c, judge.ceiling()));
+                }
+            }
+        }
+        return recorder.finish((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** A quick sweep entry point for measuring defaults: args are world, seeds, then key=value knobs. */
+    public static void main(String[] args) {
+        String worldName = args[0];
+        String[] seeds = args[1].split(",");
+        java.util.Map<String, String> kv = new java.util.HashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            String[] p = args[i].split("=", 2);
+            kv.put(p[0], p[1]);
+        }
+        OnlineLearnerConfig lc = OnlineLearnerConfig.fromMap(kv);
+        Settings s = new Settings(Long.parseLong(kv.getOrDefault("requests", "60000")),
+                Long.parseLong(kv.getOrDefault("every", "5000")), Integer.parseInt(kv.getOrDefault("lag", "3000")),
+                Integer.parseInt(kv.getOrDefault("publishEvery", "750")),
+                Double.parseDouble(kv.getOrDefault("lambdaPrior", "0")),
+                Double.parseDouble(kv.getOrDefault("ips", "0")), lc);
+        StringBuilder summary = new StringBuilder();
+        for (String seedText : seeds) {
+            long seed = Long.parseLong(seedText);
+            SimWorld world = io.grade.simulator.Worlds.spec(worldName).create(seed);
+            HeldOutScore judge = HeldOutScore.build(world, Integer.parseInt(kv.getOrDefault("heldOut", "2000")),
+                    Integer.parseInt(kv.getOrDefault("ceilingFit", "20000")), seed);
+            double[] fallback = new double[world.tasks()];
+            java.util.Arrays.fill(fallback, 1.0 / world.tasks());
+            LearningCurve.Run run = run(world, seed, judge, s, fallback, null);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s s%d ceil %.3f first %.3f |",
+                    worldName, seed, judge.ceiling().gapClosed(),
+                    run.firstVersion() == null ? Double.NaN : run.firstVersion().gapClosed()));
+            for (LearningCurve.Checkpoint c : run.curve()) {
+                line.append(String.format(Locale.ROOT, " %.3f", c.gapClosed()));
+            }
+            line.append(String.format(Locale.ROOT, " (%.0f s)", run.seconds()));
+            System.out.println(line);
+            summary.append(line).append('\n');
+        }
+    }
+}
