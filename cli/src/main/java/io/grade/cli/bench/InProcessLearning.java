@@ -119,13 +119,16 @@ public final class InProcessLearning {
             String[] p = args[i].split("=", 2);
             kv.put(p[0], p[1]);
         }
-        OnlineLearnerConfig lc = OnlineLearnerConfig.fromMap(kv);
+        // the job's own defaults, overridden by the knobs given
+        org.apache.flink.configuration.Configuration none = new org.apache.flink.configuration.Configuration();
+        OnlineLearnerConfig lc = OnlineLearnerConfig.fromMap(kv,
+                io.grade.jobs.config.LearnerConfig.from(none, io.grade.jobs.config.GradeConfig.from(none)).online());
         Settings s = new Settings(Long.parseLong(kv.getOrDefault("requests", "60000")),
                 Long.parseLong(kv.getOrDefault("every", "5000")), Integer.parseInt(kv.getOrDefault("lag", "3000")),
                 Integer.parseInt(kv.getOrDefault("publishEvery", "750")),
-                Double.parseDouble(kv.getOrDefault("lambdaPrior", "0")),
+                Double.parseDouble(kv.getOrDefault("lambdaPrior",
+                        String.valueOf(io.grade.jobs.config.GradeOptions.LAMBDA_PRIOR.defaultValue()))),
                 Double.parseDouble(kv.getOrDefault("ips", "0")), lc);
-        StringBuilder summary = new StringBuilder();
         for (String seedText : seeds) {
             long seed = Long.parseLong(seedText);
             SimWorld world = io.grade.simulator.Worlds.spec(worldName).create(seed);
@@ -142,7 +145,6 @@ public final class InProcessLearning {
             }
             line.append(String.format(Locale.ROOT, " (%.0f s)", run.seconds()));
             System.out.println(line);
-            summary.append(line).append('\n');
         }
     }
 }

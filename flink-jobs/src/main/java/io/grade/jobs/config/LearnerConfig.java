@@ -2,6 +2,7 @@ package io.grade.jobs.config;
 
 import io.grade.core.explore.ConcentrationSchedule;
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.jobs.learner.LearnerSettings;
 import io.grade.model.policy.PolicyArchitecture;
 import java.io.Serializable;
@@ -30,7 +31,7 @@ public final class LearnerConfig implements Serializable {
     private final int updateEvery;
     private final Duration updateInterval;
     private final Duration publishInterval;
-    private final GrpoConfig grpo;
+    private final OnlineLearnerConfig online;
     private final PolicyArchitecture architecture;
     private final long seed;
     private final Map<String, String> effective;
@@ -57,10 +58,15 @@ public final class LearnerConfig implements Serializable {
                 "tasks", GradeOptions.TASKS), () -> new PolicyArchitecture(
                 join.featureDim(), c.get(LearnerOptions.EXPERTS), c.get(LearnerOptions.HIDDEN),
                 c.get(LearnerOptions.TOWER), join.tasks(), c.get(LearnerOptions.EPSILON_FLOOR)));
+        if (c.get(LearnerOptions.ALPHA_HORIZON_REQUESTS) < 1) {
+            throw new IllegalArgumentException(OptionErrors.option(LearnerOptions.ALPHA_HORIZON_REQUESTS)
+                    + " must be >= 1 labelled request, got " + c.get(LearnerOptions.ALPHA_HORIZON_REQUESTS));
+        }
         ConcentrationSchedule schedule = OptionErrors.named("exploration schedule", Map.of(
                 "alphaStart", LearnerOptions.ALPHA_START, "alphaEnd", LearnerOptions.ALPHA_END,
-                "alphaHorizon", LearnerOptions.ALPHA_HORIZON), () -> new ConcentrationSchedule(
-                c.get(LearnerOptions.ALPHA_START), c.get(LearnerOptions.ALPHA_END), c.get(LearnerOptions.ALPHA_HORIZON)));
+                "alphaHorizon", LearnerOptions.ALPHA_HORIZON_REQUESTS), () -> new ConcentrationSchedule(
+                c.get(LearnerOptions.ALPHA_START), c.get(LearnerOptions.ALPHA_END),
+                c.get(LearnerOptions.ALPHA_HORIZON_REQUESTS)));
         Map<String, ConfigOption<?>> grpoParameters = new LinkedHashMap<>();
         grpoParameters.put("groupSize", LearnerOptions.GROUP_SIZE);
         grpoParameters.put("batchSize", LearnerOptions.UPDATE_EVERY);
@@ -73,12 +79,17 @@ public final class LearnerConfig implements Serializable {
         grpoParameters.put("refSyncEvery", LearnerOptions.REF_SYNC_EVERY);
         grpoParameters.put("alphaMin", LearnerOptions.ALPHA_MIN);
         grpoParameters.put("gaussianSigma", LearnerOptions.GAUSSIAN_SIGMA);
-        grpo = OptionErrors.named("GRPO options", grpoParameters, () -> new GrpoConfig(
+        GrpoConfig grpo = OptionErrors.named("GRPO options", grpoParameters, () -> new GrpoConfig(
                 c.get(LearnerOptions.GROUP_SIZE), updateEvery, c.get(LearnerOptions.CLIP_EPSILON),
                 c.get(LearnerOptions.KL_COEF), c.get(LearnerOptions.INNER_EPOCHS), c.get(LearnerOptions.LEARNING_RATE),
                 c.get(LearnerOptions.GRAD_CLIP_NORM), c.get(LearnerOptions.MIN_REWARD_STD),
                 c.get(LearnerOptions.REF_SYNC_EVERY), c.get(LearnerOptions.ALPHA_MIN), schedule,
                 c.get(LearnerOptions.EXPLORATION), c.get(LearnerOptions.GAUSSIAN_SIGMA), seed));
+        online = OptionErrors.named("learner options", Map.of("replayCapacity", LearnerOptions.REPLAY_CAPACITY,
+                "replayUpdates", LearnerOptions.REPLAY_UPDATES,
+                "alphaHorizonRequests", LearnerOptions.ALPHA_HORIZON_REQUESTS), () -> new OnlineLearnerConfig(grpo,
+                c.get(LearnerOptions.REPLAY_CAPACITY), c.get(LearnerOptions.REPLAY_UPDATES),
+                c.get(LearnerOptions.ALPHA_HORIZON_REQUESTS)));
         if (join.transactionTimeout().compareTo(join.checkpointInterval()) <= 0) {
             throw new IllegalArgumentException(OptionErrors.option(GradeOptions.TRANSACTION_TIMEOUT) + " ("
                     + join.transactionTimeout() + ") must exceed " + OptionErrors.flag(GradeOptions.CHECKPOINT_INTERVAL)
@@ -99,7 +110,7 @@ public final class LearnerConfig implements Serializable {
     /** The operator settings; {@code warmStartSnapshot} from the policy topic or the Stage 1 file (may be null). */
     public LearnerSettings settings(GradeConfig join, byte[] warmStartSnapshot) {
         return new LearnerSettings(modelId, Arrays.asList(join.taskNames()), architecture, join.fusion(), join.betas(),
-                join.rewardConfig(), grpo, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot);
+                join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot);
     }
 
     public boolean enabled() {
@@ -136,8 +147,14 @@ public final class LearnerConfig implements Serializable {
         return architecture;
     }
 
+    /** The GRPO options as the learner runs them (alphaHat horizon converted to updates). */
     public GrpoConfig grpo() {
-        return grpo;
+        return online.effectiveGrpo();
+    }
+
+    /** The streaming learner's options (GRPO, replay, alphaHat horizon in requests). */
+    public OnlineLearnerConfig online() {
+        return online;
     }
 
     public Map<String, String> effectiveOptions() {

@@ -2,6 +2,8 @@ package io.grade.jobs.learner;
 
 import io.grade.core.data.TrainingRequest;
 import io.grade.core.grpo.GrpoLearner;
+import io.grade.core.learner.OnlineLearner;
+import io.grade.core.learner.ReplayWindow;
 import io.grade.core.grpo.UpdateResult;
 import io.grade.core.policy.Nd4jRuntime;
 import io.grade.core.policy.PolicyNetwork;
@@ -18,9 +20,12 @@ import io.grade.schemas.codec.EventCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -38,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * The online GRPO learner (GRADE-SPEC section 7) as a keyed function on the model id (one key, so
  * parallelism 1 and one policy). Labelled requests are buffered (bounded by {@code updateEvery});
  * an update runs when the buffer is full or {@code updateInterval} passed; a new version is
- * published at most every {@code publishInterval}. The learner's whole state, the buffer and the
- * version counter are keyed state, so a restore resumes exactly and versions never go backwards.
+ * published at most every {@code publishInterval}. Each new batch is followed by {@code
+ * replayUpdates} updates on batches drawn from the newest {@code replayCapacity} labelled requests
+ * ({@link OnlineLearner}); that ring is keyed state too (slot to request, bounded by its capacity)
+ * and is rebuilt on the heap after a restore. The learner's whole state, the buffer, the replay
+ * ring and the version counter are keyed state, so a restore resumes exactly and versions never go
+ * backwards.
  */
 public class LearnerFunction extends KeyedProcessFunction<String, LabelledRequest, PublishedPolicy> {
 
@@ -50,6 +59,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     static final String STATE_PROGRESS = "learner-progress";
     static final String STATE_BUFFER = "learner-buffer";
     static final String STATE_BUFFERED = "learner-buffered-count";
+    static final String STATE_REPLAY = "learner-replay";
     static final String STATE_UPDATE_TIMER = "learner-update-timer";
     static final String STATE_PUBLISH_TIMER = "learner-publish-timer";
 
@@ -59,9 +69,11 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient ValueState<LearnerProgress> progressState;
     private transient ListState<LabelledRequest> buffer;
     private transient ValueState<Integer> buffered;
+    private transient MapState<Integer, LabelledRequest> replay;
     private transient ValueState<Long> updateTimer;
     private transient ValueState<Long> publishTimer;
 
+    private transient OnlineLearner online;
     private transient GrpoLearner learner;
     private transient CompositeReward reward;
     private transient EventCodec<PolicySnapshot> codec;
@@ -95,6 +107,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         buffer = getRuntimeContext().getListState(new ListStateDescriptor<>(STATE_BUFFER,
                 TypeInformation.of(LabelledRequest.class)));
         buffered = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_BUFFERED, Types.INT));
+        replay = getRuntimeContext().getMapState(new MapStateDescriptor<>(STATE_REPLAY, Types.INT,
+                TypeInformation.of(LabelledRequest.class)));
         updateTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_UPDATE_TIMER, Types.LONG));
         publishTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_PUBLISH_TIMER, Types.LONG));
         reward = new CompositeReward(settings.reward);
@@ -177,6 +191,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private void runUpdate() throws Exception {
         LearnerProgress p = progress();
         List<TrainingRequest> batch = new ArrayList<>(settings.updateEvery);
+        List<LabelledRequest> accepted = new ArrayList<>(settings.updateEvery);
         long latest = p.trainedThrough;
         for (LabelledRequest r : buffer.get()) {
             TrainingRequest t = toTraining(r);
@@ -186,6 +201,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
                 continue;
             }
             batch.add(t);
+            accepted.add(r);
             latest = Math.max(latest, r.eventTime);
         }
         buffer.clear();
@@ -193,7 +209,17 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         gaugeBuffered = 0;
         if (!batch.isEmpty()) {
             long t0 = System.nanoTime();
-            UpdateResult result = learner.update(batch);
+            ReplayWindow window = online.window();
+            long addedBefore = window.added();
+            online.learn(batch);
+            UpdateResult result = online.lastResult();
+            if (window.capacity() > 0) {
+                // mirror the ring: the i-th request ever added lives in slot i % capacity
+                for (int i = Math.max(0, accepted.size() - window.capacity()); i < accepted.size(); i++) {
+                    replay.put((int) ((addedBefore + i) % window.capacity()), accepted.get(i));
+                }
+            }
+            p.replayAdded = window.added();
             updateLatency.update((System.nanoTime() - t0) / 1_000_000);
             // right after an update, before the garbage collector frees its temporaries: near the peak
             gaugeOffHeapPeak = Math.max(gaugeOffHeapPeak, Nd4jRuntime.offHeapBytes());
@@ -271,7 +297,10 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         byte[] saved = learnerState.value();
         LearnerProgress p = progress();
         if (saved != null) {
-            learner = GrpoLearner.restore(settings.grpo, reward, settings.architecture, LearnerStateCodec.decode(saved));
+            online = OnlineLearner.restore(settings.online, reward, settings.architecture,
+                    LearnerStateCodec.decode(saved), p.replayAdded);
+            restoreReplay(online.window());
+            learner = online.grpo();
             LOG.info("learner restored at v{} after {} updates", p.version, learner.updateCount());
         } else {
             PolicyNetwork initial;
@@ -290,11 +319,40 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
                 initial = new PolicyNetwork(settings.architecture, settings.initSeed);
                 LOG.info("learner cold start");
             }
-            learner = new GrpoLearner(settings.grpo, reward, initial);
+            online = OnlineLearner.start(settings.online, reward, initial);
+            learner = online.grpo();
             p.updatesAtLastPublish = learner.updateCount();
             progressState.update(p);
         }
         refreshGauges(p);
+    }
+
+    /** Puts the replay ring back on the heap from keyed state (slots beyond a smaller new capacity are dropped). */
+    private void restoreReplay(ReplayWindow window) throws Exception {
+        int restored = 0;
+        List<Integer> stale = new ArrayList<>();
+        for (Map.Entry<Integer, LabelledRequest> e : replay.entries()) {
+            TrainingRequest t = e.getKey() < window.capacity() ? toTraining(e.getValue()) : null;
+            if (t == null) {
+                stale.add(e.getKey());
+                continue;
+            }
+            window.restore(e.getKey(), t);
+            restored++;
+        }
+        for (Integer slot : stale) {
+            replay.remove(slot);
+        }
+        if (restored < window.size()) {
+            // A capacity change or lost slots: keep only what was restored, in a ring that starts again.
+            LOG.warn("replay window: {} of {} slots restored; the ring restarts", restored, window.size());
+            replay.clear();
+            window.setAdded(0);
+            for (int slot = 0; slot < window.capacity(); slot++) {
+                window.restore(slot, null);
+            }
+        }
+        LOG.info("replay window restored: {} requests", window.size());
     }
 
     private LearnerProgress progress() throws Exception {

@@ -14,6 +14,8 @@ public class LearnerProgress {
     public long rejectedRequests;
     /** Homogeneous groups so far. */
     public long homogeneousGroups;
+    /** Requests ever added to the replay ring (the next goes to slot replayAdded % capacity). */
+    public long replayAdded;
     public double lastMeanReward;
     public double lastKl;
     public double lastClipFraction;

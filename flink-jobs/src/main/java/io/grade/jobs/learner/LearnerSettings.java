@@ -1,6 +1,7 @@
 package io.grade.jobs.learner;
 
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
@@ -30,6 +31,8 @@ public final class LearnerSettings implements Serializable {
     final FusionKind fusion;
     final double[] betas;
     final RewardConfig reward;
+    final OnlineLearnerConfig online;
+    /** The GRPO options as run: the alphaHat horizon converted from requests to updates. */
     final GrpoConfig grpo;
     final int updateEvery;
     final long updateIntervalMs;
@@ -44,7 +47,7 @@ public final class LearnerSettings implements Serializable {
      * @param warmStartSnapshot PolicySnapshot bytes to start from on a fresh start, or null for a cold start
      */
     public LearnerSettings(String modelId, List<String> taskNames, PolicyArchitecture architecture, FusionKind fusion,
-                           double[] betas, RewardConfig reward, GrpoConfig grpo, int updateEvery,
+                           double[] betas, RewardConfig reward, OnlineLearnerConfig online, int updateEvery,
                            Duration updateInterval, Duration publishInterval, long initSeed, byte[] warmStartSnapshot) {
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.taskNames = new ArrayList<>(taskNames);
@@ -52,7 +55,8 @@ public final class LearnerSettings implements Serializable {
         this.fusion = Objects.requireNonNull(fusion, "fusion");
         this.betas = betas.clone();
         this.reward = Objects.requireNonNull(reward, "reward");
-        this.grpo = Objects.requireNonNull(grpo, "grpo");
+        this.online = Objects.requireNonNull(online, "online");
+        this.grpo = online.effectiveGrpo();
         this.updateEvery = updateEvery;
         this.updateIntervalMs = updateInterval.toMillis();
         this.publishIntervalMs = publishInterval.toMillis();
@@ -66,6 +70,10 @@ public final class LearnerSettings implements Serializable {
         }
         if (publishIntervalMs < 1) {
             throw new IllegalArgumentException("learner.publish-interval must be positive, got " + publishInterval);
+        }
+        if (online.grpo().batchSize() != updateEvery) {
+            throw new IllegalArgumentException("the GRPO batch size (" + online.grpo().batchSize()
+                    + ") must equal learner.update-every (" + updateEvery + ")");
         }
         if (taskNames.size() != architecture.tasks() || betas.length != architecture.tasks()
                 || reward.tasks() != architecture.tasks()) {
@@ -109,6 +117,10 @@ public final class LearnerSettings implements Serializable {
 
     public GrpoConfig grpo() {
         return grpo;
+    }
+
+    public OnlineLearnerConfig online() {
+        return online;
     }
 
     public int updateEvery() {

@@ -29,7 +29,9 @@ class LearnerConfigTest {
             "gaussian-sigma | 0 | gaussianSigma",
             "alpha-start | 0 | alphaStart",
             "alpha-end | -2 | alphaEnd",
-            "alpha-horizon | 0 | alphaHorizon",
+            "alpha-horizon-requests | 0 | alphaHorizon",
+            "replay-capacity | -1 | replayCapacity",
+            "replay-updates | -1 | replayUpdates",
             // the Java name is the flag's: only the form of the message is checked
             "experts | 0 | ''",
             "hidden | 0 | ''",
@@ -53,6 +55,15 @@ class LearnerConfigTest {
                         assertThat(e.getMessage()).doesNotContain(javaName);
                     }
                 });
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldRefuseAReplayWindowSmallerThanOneBatch() {
+        Configuration conf = CommandLine.toConfiguration(Map.of("replay-capacity", "100", "update-every", "256"));
+        assertThatThrownBy(() -> LearnerConfig.from(conf, GradeConfig.from(conf)))
+                .hasMessageStartingWith("option '--replay-capacity' 100 must hold at least one batch of 256");
+        Configuration noReplay = CommandLine.toConfiguration(Map.of("replay-capacity", "100", "replay-updates", "0"));
+        assertThat(LearnerConfig.from(noReplay, GradeConfig.from(noReplay)).online().replayUpdates()).isZero();
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
 import io.grade.model.policy.PolicyArchitecture;
@@ -29,13 +30,17 @@ class LearnerFunctionHarnessTest {
     private static final int FEATURES = 6;
     private static final int ITEMS = 12;
     private static final int UPDATE_EVERY = 16;
+    private static final int REPLAY_CAPACITY = 24;
+    private static final int REPLAY_UPDATES = 2;
     private static final EventCodec<PolicySnapshot> CODEC = EventCodec.policySnapshots();
 
     static LearnerSettings settings(byte[] warmStart) {
         PolicyArchitecture arch = new PolicyArchitecture(FEATURES, 2, 8, 8, TASKS.size(), 1e-3);
         GrpoConfig grpo = GrpoConfig.defaults().withGroupSize(8).withBatchSize(UPDATE_EVERY).withSeed(3);
+        // A replay ring smaller than two batches, so the restore test runs on a ring that has wrapped.
+        OnlineLearnerConfig online = new OnlineLearnerConfig(grpo, REPLAY_CAPACITY, REPLAY_UPDATES, 1_000_000L);
         return new LearnerSettings("m", TASKS, arch, FusionKind.LOG_LINEAR, new double[] {1e-3, 1e-3, 1e-3},
-                RewardConfig.defaults(TASKS.size()), grpo, UPDATE_EVERY, Duration.ofSeconds(5),
+                RewardConfig.defaults(TASKS.size()), online, UPDATE_EVERY, Duration.ofSeconds(5),
                 Duration.ofSeconds(10), 11L, warmStart);
     }
 
@@ -105,7 +110,8 @@ class LearnerFunctionHarnessTest {
             assertThat(versions).hasSize(1);
             PolicySnapshot v1 = versions.get(0);
             assertThat(v1.getVersion()).isEqualTo(1);
-            assertThat(v1.getStats().getUpdates()).isEqualTo(2);
+            // each full batch: one update on it and REPLAY_UPDATES on batches drawn from the replay ring
+            assertThat(v1.getStats().getUpdates()).isEqualTo(2 * (1 + REPLAY_UPDATES));
             assertThat(v1.getStats().getRequestsLearned()).isEqualTo(2L * UPDATE_EVERY);
             assertThat(SnapshotValidator.validate(v1, TASKS, FEATURES)).isEmpty();
             // Nothing new learned: no new version on the next interval, and the idle learner holds no timers.
@@ -125,6 +131,7 @@ class LearnerFunctionHarnessTest {
             }
             h.setProcessingTime(5_000);
             h.setProcessingTime(10_000);
+            // five requests do not fill a replay draw of UPDATE_EVERY: no replay yet
             assertThat(published(h)).singleElement().satisfies(s -> {
                 assertThat(s.getStats().getUpdates()).isEqualTo(1);
                 assertThat(s.getStats().getRequestsLearned()).isEqualTo(5);

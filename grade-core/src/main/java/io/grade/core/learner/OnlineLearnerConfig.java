@@ -27,8 +27,8 @@ public record OnlineLearnerConfig(GrpoConfig grpo, int replayCapacity, int repla
             throw new IllegalArgumentException("replayUpdates must be >= 0, got " + replayUpdates);
         }
         if (replayUpdates > 0 && replayCapacity < grpo.batchSize()) {
-            throw new IllegalArgumentException("replayCapacity (" + replayCapacity + ") must hold at least one batch ("
-                    + grpo.batchSize() + ") when replayUpdates > 0");
+            throw new IllegalArgumentException("replayCapacity " + replayCapacity + " must hold at least one batch of "
+                    + grpo.batchSize() + " requests when there are replay updates");
         }
         if (alphaHorizonRequests < 1) {
             throw new IllegalArgumentException("alphaHorizonRequests must be >= 1, got " + alphaHorizonRequests);
@@ -53,9 +53,12 @@ public record OnlineLearnerConfig(GrpoConfig grpo, int replayCapacity, int repla
                 alphaHorizonRequests);
     }
 
-    /** Options from short keys (for sweeps): lr, kl, epochs, B, G, clip, alphaStart, alphaEnd, alphaHorizon, replay, replayUpdates, refSync. */
-    public static OnlineLearnerConfig fromMap(Map<String, String> kv) {
-        GrpoConfig g = GrpoConfig.defaults();
+    /**
+     * {@code base} with options overridden from short keys (for sweeps): lr, kl, epochs, B, G, clip,
+     * alphaStart, alphaEnd, alphaHorizon (labelled requests), replay, replayUpdates, refSync.
+     */
+    public static OnlineLearnerConfig fromMap(Map<String, String> kv, OnlineLearnerConfig base) {
+        GrpoConfig g = base.grpo();
         g = g.withLearningRate(Double.parseDouble(kv.getOrDefault("lr", String.valueOf(g.learningRate()))));
         g = g.withKlCoef(Double.parseDouble(kv.getOrDefault("kl", String.valueOf(g.klCoef()))));
         g = g.withInnerEpochs(Integer.parseInt(kv.getOrDefault("epochs", String.valueOf(g.innerEpochs()))));
@@ -67,8 +70,9 @@ public record OnlineLearnerConfig(GrpoConfig grpo, int replayCapacity, int repla
         g = g.withSchedule(new ConcentrationSchedule(
                 Double.parseDouble(kv.getOrDefault("alphaStart", String.valueOf(s.alphaStart()))),
                 Double.parseDouble(kv.getOrDefault("alphaEnd", String.valueOf(s.alphaEnd()))), s.horizon()));
-        return new OnlineLearnerConfig(g, Integer.parseInt(kv.getOrDefault("replay", "0")),
-                Integer.parseInt(kv.getOrDefault("replayUpdates", "0")),
-                Long.parseLong(kv.getOrDefault("alphaHorizon", String.valueOf(s.horizon() * g.batchSize()))));
+        return new OnlineLearnerConfig(g,
+                Integer.parseInt(kv.getOrDefault("replay", String.valueOf(base.replayCapacity()))),
+                Integer.parseInt(kv.getOrDefault("replayUpdates", String.valueOf(base.replayUpdates()))),
+                Long.parseLong(kv.getOrDefault("alphaHorizon", String.valueOf(base.alphaHorizonRequests()))));
     }
 }
