@@ -32,6 +32,8 @@ public final class InProcessLearning {
     private static final long TRAFFIC_STREAM = 0x1EA2_0101L;
     private static final long RESPONSE_STREAM = 0x1EA2_0102L;
 
+    private static final boolean GATE_LOG = Boolean.getBoolean("grade.gateLog");
+
     private InProcessLearning() {}
 
     /**
@@ -43,7 +45,10 @@ public final class InProcessLearning {
      * @param learner the learner's options
      */
     public record Settings(long requests, long every, int labelLag, int publishEvery, double lambdaPrior,
-                           double ipsPower, OnlineLearnerConfig learner) {}
+                           double ipsPower, OnlineLearnerConfig learner,
+                           io.grade.core.learner.GateSettings gate) {}
+
+
 
     /** One run on one world and seed. */
     public static LearningCurve.Run run(SimWorld world, long seed, HeldOutScore judge, Settings s, double[] fallback,
@@ -60,6 +65,13 @@ public final class InProcessLearning {
         UniformRandomProvider traffic = World.rng(seed ^ TRAFFIC_STREAM);
         UniformRandomProvider response = World.rng(seed ^ RESPONSE_STREAM);
         ArrayDeque<SimOutcome> pending = new ArrayDeque<>();
+        io.grade.core.learner.HoldoutWindow holdout = s.gate() == null ? null
+                : new io.grade.core.learner.HoldoutWindow(s.gate().window());
+        io.grade.core.learner.QualityGate gate = s.gate() == null ? null
+                : new io.grade.core.learner.QualityGate(s.gate().config());
+        io.grade.core.learner.RejectionTracker rejections = s.gate() == null ? null
+                : new io.grade.core.learner.RejectionTracker(s.gate().config());
+        io.grade.core.grpo.GrpoLearnerState publishedState = null;
         PolicyForward serving = null;
         long version = 0;
         long updatesAtPublish = 0;
@@ -88,11 +100,35 @@ public final class InProcessLearning {
                         }
                     }
                 }
+                if (holdout != null && s.gate().holdout().heldOut("r" + q.eventTimeMillis())) {
+                    holdout.add(TrainingRequest.of(q.features(), q.scores(), y, q.items(), q.tasks(),
+                            world.fusionKind(), world.fusionBetas()), o.servedWeights());
+                    continue;
+                }
                 requestsLearned++;
                 learner.accept(TrainingRequest.of(q.features(), q.scores(), y, q.items(), q.tasks(),
                         world.fusionKind(), world.fusionBetas()));
             }
             if (i % s.publishEvery() == 0) {
+                if (learner.grpo().updateCount() > updatesAtPublish && gate != null) {
+                    PolicyForward candidate = new PolicyForward(arch, learner.grpo().policyParameters());
+                    var verdict = serving == null
+                            ? gate.judgeAgainstServed(io.grade.core.learner.WeightsFunction.of(candidate), holdout, reward)
+                            : gate.judge(candidate, io.grade.core.learner.WeightsFunction.of(serving), holdout, reward);
+                    rejections.record(verdict);
+                    if (!verdict.accepted()) {
+                        if (rejections.shouldRollBack() && publishedState != null) {
+                            learner.grpo().importState(publishedState);
+                            updatesAtPublish = learner.grpo().updateCount();
+                            rejections.rollBackTaken();
+                        }
+                        if (GATE_LOG) {
+                            System.err.println(i + " " + verdict.reason());
+                        }
+                        continue;
+                    }
+                    publishedState = learner.grpo().exportState();
+                }
                 if (learner.grpo().updateCount() > updatesAtPublish) {
                     var published = learner.grpo().policyParameters();
                     updatesAtPublish = learner.grpo().updateCount();
@@ -128,7 +164,15 @@ public final class InProcessLearning {
                 Integer.parseInt(kv.getOrDefault("publishEvery", "750")),
                 Double.parseDouble(kv.getOrDefault("lambdaPrior",
                         String.valueOf(io.grade.jobs.config.GradeOptions.LAMBDA_PRIOR.defaultValue()))),
-                Double.parseDouble(kv.getOrDefault("ips", "0")), lc);
+                Double.parseDouble(kv.getOrDefault("ips", "0")), lc,
+                kv.getOrDefault("gate", "on").equals("off") ? null : new io.grade.core.learner.GateSettings(
+                        new io.grade.core.learner.HoldoutSelector(Double.parseDouble(kv.getOrDefault("holdout", "0.05")),
+                                io.grade.core.learner.HoldoutSelector.DEFAULT_SALT),
+                        Integer.parseInt(kv.getOrDefault("holdoutWindow", "4000")),
+                        new io.grade.core.learner.QualityGateConfig(Double.parseDouble(kv.getOrDefault("margin", "0.005")),
+                                Double.parseDouble(kv.getOrDefault("z", "1.645")),
+                                Integer.parseInt(kv.getOrDefault("minRequests", "200")),
+                                Integer.parseInt(kv.getOrDefault("maxRejections", "3")))));
         for (String seedText : seeds) {
             long seed = Long.parseLong(seedText);
             SimWorld world = io.grade.simulator.Worlds.spec(worldName).create(seed);

@@ -2,7 +2,10 @@ package io.grade.jobs.config;
 
 import io.grade.core.explore.ConcentrationSchedule;
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.GateSettings;
+import io.grade.core.learner.HoldoutSelector;
 import io.grade.core.learner.OnlineLearnerConfig;
+import io.grade.core.learner.QualityGateConfig;
 import io.grade.jobs.learner.LearnerSettings;
 import io.grade.model.policy.PolicyArchitecture;
 import java.io.Serializable;
@@ -32,6 +35,7 @@ public final class LearnerConfig implements Serializable {
     private final Duration updateInterval;
     private final Duration publishInterval;
     private final OnlineLearnerConfig online;
+    private final GateSettings gate;
     private final PolicyArchitecture architecture;
     private final long seed;
     private final Map<String, String> effective;
@@ -67,6 +71,15 @@ public final class LearnerConfig implements Serializable {
                 "alphaHorizon", LearnerOptions.ALPHA_HORIZON_REQUESTS), () -> new ConcentrationSchedule(
                 c.get(LearnerOptions.ALPHA_START), c.get(LearnerOptions.ALPHA_END),
                 c.get(LearnerOptions.ALPHA_HORIZON_REQUESTS)));
+        gate = !c.get(LearnerOptions.QUALITY_GATE) ? null : OptionErrors.named("quality gate", Map.of(
+                "share", LearnerOptions.HOLDOUT_SHARE, "window", LearnerOptions.HOLDOUT_WINDOW,
+                "margin", LearnerOptions.GATE_MARGIN, "confidenceZ", LearnerOptions.GATE_CONFIDENCE_Z,
+                "minRequests", LearnerOptions.GATE_MIN_REQUESTS,
+                "maxConsecutiveRejections", LearnerOptions.GATE_MAX_REJECTIONS), () -> new GateSettings(
+                new HoldoutSelector(c.get(LearnerOptions.HOLDOUT_SHARE), HoldoutSelector.DEFAULT_SALT),
+                c.get(LearnerOptions.HOLDOUT_WINDOW),
+                new QualityGateConfig(c.get(LearnerOptions.GATE_MARGIN), c.get(LearnerOptions.GATE_CONFIDENCE_Z),
+                        c.get(LearnerOptions.GATE_MIN_REQUESTS), c.get(LearnerOptions.GATE_MAX_REJECTIONS))));
         Map<String, ConfigOption<?>> grpoParameters = new LinkedHashMap<>();
         grpoParameters.put("groupSize", LearnerOptions.GROUP_SIZE);
         grpoParameters.put("batchSize", LearnerOptions.UPDATE_EVERY);
@@ -110,7 +123,7 @@ public final class LearnerConfig implements Serializable {
     /** The operator settings; {@code warmStartSnapshot} from the policy topic or the Stage 1 file (may be null). */
     public LearnerSettings settings(GradeConfig join, byte[] warmStartSnapshot) {
         return new LearnerSettings(modelId, Arrays.asList(join.taskNames()), architecture, join.fusion(), join.betas(),
-                join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot);
+                join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot, gate);
     }
 
     public boolean enabled() {
@@ -150,6 +163,11 @@ public final class LearnerConfig implements Serializable {
     /** The GRPO options as the learner runs them (alphaHat horizon converted to updates). */
     public GrpoConfig grpo() {
         return online.effectiveGrpo();
+    }
+
+    /** The quality gate, or null when {@code --quality-gate=false}. */
+    public GateSettings gate() {
+        return gate;
     }
 
     /** The streaming learner's options (GRPO, replay, alphaHat horizon in requests). */

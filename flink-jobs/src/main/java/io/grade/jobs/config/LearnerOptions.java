@@ -3,6 +3,9 @@ package io.grade.jobs.config;
 import io.grade.core.explore.ConcentrationSchedule;
 import io.grade.core.explore.ExplorationKind;
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.HoldoutSelector;
+import io.grade.core.learner.HoldoutWindow;
+import io.grade.core.learner.QualityGateConfig;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.policy.SnapshotExpectations;
 import java.time.Duration;
@@ -158,13 +161,47 @@ public final class LearnerOptions {
             .doubleType().defaultValue(PolicyArchitecture.DEFAULT_EPSILON_FLOOR)
             .withDescription("Weight floor eps: pi = (1 - n eps) softmax + eps.");
 
+    public static final ConfigOption<Boolean> QUALITY_GATE = ConfigOptions.key("quality-gate")
+            .booleanType().defaultValue(true)
+            .withDescription("Hold out a share of labelled requests and publish a candidate version only if, on them, "
+                    + "it is not worse than the published one (before the first: than the served weights) beyond "
+                    + "gate-margin at gate-confidence-z; false publishes every update unjudged.");
+
+    public static final ConfigOption<Double> HOLDOUT_SHARE = ConfigOptions.key("holdout-share")
+            .doubleType().defaultValue(HoldoutSelector.DEFAULT_SHARE)
+            .withDescription("Share of labelled requests held out from training for the quality gate, chosen by a "
+                    + "stable hash of the request id, in (0, 1).");
+
+    public static final ConfigOption<Integer> HOLDOUT_WINDOW = ConfigOptions.key("holdout-window")
+            .intType().defaultValue(HoldoutWindow.DEFAULT_CAPACITY)
+            .withDescription("Newest held-out labelled requests the gate judges on (a ring in keyed state).");
+
+    public static final ConfigOption<Double> GATE_MARGIN = ConfigOptions.key("gate-margin")
+            .doubleType().defaultValue(QualityGateConfig.DEFAULT_MARGIN)
+            .withDescription("A candidate is rejected when its mean R_post on the holdout is below the current "
+                    + "policy's by more than this, with confidence gate-confidence-z (paired standard error).");
+
+    public static final ConfigOption<Double> GATE_CONFIDENCE_Z = ConfigOptions.key("gate-confidence-z")
+            .doubleType().defaultValue(QualityGateConfig.DEFAULT_CONFIDENCE_Z)
+            .withDescription("z of the gate's one-sided confidence bound (1.645 = 95 %).");
+
+    public static final ConfigOption<Integer> GATE_MIN_REQUESTS = ConfigOptions.key("gate-min-requests")
+            .intType().defaultValue(QualityGateConfig.DEFAULT_MIN_REQUESTS)
+            .withDescription("Held-out requests with a positive label needed to judge; with fewer, publishing waits.");
+
+    public static final ConfigOption<Integer> GATE_MAX_REJECTIONS = ConfigOptions.key("gate-max-rejections")
+            .intType().defaultValue(QualityGateConfig.DEFAULT_MAX_CONSECUTIVE_REJECTIONS)
+            .withDescription("After this many rejected candidates in a row the learner rolls its whole state back "
+                    + "to the last published version.");
+
     /** Every learner option (the command line accepts these besides GradeOptions). */
     public static List<ConfigOption<?>> all() {
         return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, MAX_VERSION_JUMP,
                 STAGE1_SNAPSHOT,
                 UPDATE_EVERY, UPDATE_INTERVAL, PUBLISH_INTERVAL, GROUP_SIZE, CLIP_EPSILON, KL_COEF, INNER_EPOCHS,
                 LEARNING_RATE, GRAD_CLIP_NORM, MIN_REWARD_STD, REF_SYNC_EVERY, ALPHA_START, ALPHA_END, ALPHA_HORIZON_REQUESTS,
-                REPLAY_CAPACITY, REPLAY_UPDATES,
+                REPLAY_CAPACITY, REPLAY_UPDATES, QUALITY_GATE, HOLDOUT_SHARE, HOLDOUT_WINDOW, GATE_MARGIN,
+                GATE_CONFIDENCE_Z, GATE_MIN_REQUESTS, GATE_MAX_REJECTIONS,
                 ALPHA_MIN, EXPLORATION, GAUSSIAN_SIGMA, SEED, EXPERTS, HIDDEN, TOWER, EPSILON_FLOOR);
     }
 }

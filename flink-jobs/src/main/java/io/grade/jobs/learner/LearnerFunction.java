@@ -2,13 +2,19 @@ package io.grade.jobs.learner;
 
 import io.grade.core.data.TrainingRequest;
 import io.grade.core.grpo.GrpoLearner;
+import io.grade.core.learner.HoldoutWindow;
 import io.grade.core.learner.OnlineLearner;
+import io.grade.core.learner.QualityGate;
+import io.grade.core.learner.RejectionTracker;
+import io.grade.core.learner.RequestRing;
+import io.grade.core.learner.WeightsFunction;
 import io.grade.core.learner.ReplayWindow;
 import io.grade.core.grpo.UpdateResult;
 import io.grade.core.policy.Nd4jRuntime;
 import io.grade.core.policy.PolicyNetwork;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
+import io.grade.model.policy.PolicyForward;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotMetadata;
 import io.grade.model.policy.PolicyVersions;
@@ -46,9 +52,18 @@ import org.slf4j.LoggerFactory;
  * published at most every {@code publishInterval}. Each new batch is followed by {@code
  * replayUpdates} updates on batches drawn from the newest {@code replayCapacity} labelled requests
  * ({@link OnlineLearner}); that ring is keyed state too (slot to request, bounded by its capacity)
- * and is rebuilt on the heap after a restore. The learner's whole state, the buffer, the replay
- * ring and the version counter are keyed state, so a restore resumes exactly and versions never go
- * backwards.
+ * and is rebuilt on the heap after a restore.
+ *
+ * <p>Quality gate (on by default): a share of the labelled requests, chosen by a stable hash of the
+ * request id, never trains; the newest of them (a ring in keyed state) judge each candidate
+ * version against the published one, or before the first against the weights each request was
+ * served with ({@link QualityGate}). A candidate is published only when it is not worse beyond the
+ * margin; after {@code maxConsecutiveRejections} rejections in a row the learner's whole state is
+ * rolled back to the last published version (kept in keyed state). With too few held-out requests
+ * publishing waits: nothing reaches serving unjudged.
+ *
+ * <p>The learner's whole state, the buffer, both rings, the published state and the version
+ * counter are keyed state, so a restore resumes exactly and versions never go backwards.
  */
 public class LearnerFunction extends KeyedProcessFunction<String, LabelledRequest, PublishedPolicy> {
 
@@ -60,6 +75,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     static final String STATE_BUFFER = "learner-buffer";
     static final String STATE_BUFFERED = "learner-buffered-count";
     static final String STATE_REPLAY = "learner-replay";
+    static final String STATE_HOLDOUT = "learner-holdout";
+    static final String STATE_PUBLISHED = "learner-published-state";
     static final String STATE_UPDATE_TIMER = "learner-update-timer";
     static final String STATE_PUBLISH_TIMER = "learner-publish-timer";
 
@@ -70,11 +87,18 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient ListState<LabelledRequest> buffer;
     private transient ValueState<Integer> buffered;
     private transient MapState<Integer, LabelledRequest> replay;
+    private transient MapState<Integer, LabelledRequest> holdoutState;
+    private transient ValueState<byte[]> publishedState;
     private transient ValueState<Long> updateTimer;
     private transient ValueState<Long> publishTimer;
 
     private transient OnlineLearner online;
     private transient GrpoLearner learner;
+    private transient HoldoutWindow holdout;
+    private transient QualityGate gate;
+    private transient RejectionTracker rejections;
+    /** The published version's policy (warm start: the snapshot's), null before the first publish. */
+    private transient PolicyForward publishedPolicy;
     private transient CompositeReward reward;
     private transient EventCodec<PolicySnapshot> codec;
 
@@ -93,6 +117,12 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient Histogram updateLatency;
     private transient Counter rejected;
     private transient Counter published;
+    private transient Counter versionsRejected;
+    private transient Counter versionsDeferred;
+    private transient Counter rollbacks;
+    private transient volatile double gaugeGateDiff;
+    private transient volatile double gaugeGateSe;
+    private transient volatile int gaugeHoldout;
 
     public LearnerFunction(LearnerSettings settings) {
         this.settings = settings;
@@ -109,6 +139,10 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         buffered = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_BUFFERED, Types.INT));
         replay = getRuntimeContext().getMapState(new MapStateDescriptor<>(STATE_REPLAY, Types.INT,
                 TypeInformation.of(LabelledRequest.class)));
+        holdoutState = getRuntimeContext().getMapState(new MapStateDescriptor<>(STATE_HOLDOUT, Types.INT,
+                TypeInformation.of(LabelledRequest.class)));
+        publishedState = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_PUBLISHED,
+                TypeInformation.of(byte[].class)));
         updateTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_UPDATE_TIMER, Types.LONG));
         publishTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_PUBLISH_TIMER, Types.LONG));
         reward = new CompositeReward(settings.reward);
@@ -136,11 +170,23 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         updateLatency = g.histogram(LearnerMetrics.UPDATE_LATENCY_MS, new DescriptiveStatisticsHistogram(500));
         rejected = g.counter(LearnerMetrics.REJECTED_REQUESTS);
         published = g.counter(LearnerMetrics.SNAPSHOTS_PUBLISHED);
+        versionsRejected = g.counter(LearnerMetrics.VERSIONS_REJECTED);
+        versionsDeferred = g.counter(LearnerMetrics.VERSIONS_DEFERRED);
+        rollbacks = g.counter(LearnerMetrics.ROLLBACKS);
+        gaugeGateDiff = Double.NaN;
+        gaugeGateSe = Double.NaN;
+        g.gauge(LearnerMetrics.GATE_MEAN_DIFF, () -> gaugeGateDiff);
+        g.gauge(LearnerMetrics.GATE_STANDARD_ERROR, () -> gaugeGateSe);
+        g.gauge(LearnerMetrics.HOLDOUT_REQUESTS, () -> gaugeHoldout);
     }
 
     @Override
     public void processElement(LabelledRequest r, Context ctx, Collector<PublishedPolicy> out) throws Exception {
         ensureLearner();
+        if (gate != null && settings.gate.holdout().heldOut(r.requestId)) {
+            holdOut(r);
+            return;
+        }
         buffer.add(r);
         int n = (buffered.value() == null ? 0 : buffered.value()) + 1;
         buffered.update(n);
@@ -242,9 +288,72 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         refreshGauges(p);
     }
 
+    /** Keeps a held-out request for the gate (never for training); a request that does not fit is rejected. */
+    private void holdOut(LabelledRequest r) throws Exception {
+        LearnerProgress p = progress();
+        TrainingRequest t = toTraining(r);
+        if (t == null) {
+            p.rejectedRequests++;
+            rejected.inc();
+        } else {
+            int slot = holdout.add(t, r.servedWeights);
+            holdoutState.put(slot, r);
+            p.holdoutAdded = holdout.added();
+            gaugeHoldout = holdout.size();
+        }
+        progressState.update(p);
+    }
+
+    /**
+     * Judges the learner's current policy against the published one (or the served weights);
+     * returns true when it may be published. Rolls back after too many rejections in a row.
+     */
+    private boolean passesGate(LearnerProgress p, PolicyForward candidate) throws Exception {
+        WeightsFunction c = WeightsFunction.of(candidate);
+        QualityGate.Verdict v = publishedPolicy == null ? gate.judgeAgainstServed(c, holdout, reward)
+                : gate.judge(c, WeightsFunction.of(publishedPolicy), holdout, reward);
+        rejections.record(v);
+        p.consecutiveRejections = rejections.consecutiveRejections();
+        gaugeGateDiff = v.meanDiff();
+        gaugeGateSe = v.standardError();
+        switch (v.decision()) {
+            case PUBLISH -> {
+                return true;
+            }
+            case DEFER -> {
+                versionsDeferred.inc();
+                LOG.info("not publishing yet after {} updates: {}", learner.updateCount(), v.reason());
+            }
+            case REJECT -> {
+                versionsRejected.inc();
+                p.versionsRejected++;
+                LOG.warn("candidate after {} updates rejected by the quality gate: {}", learner.updateCount(),
+                        v.reason());
+                byte[] last = publishedState.value();
+                if (rejections.shouldRollBack() && last != null) {
+                    learner.importState(LearnerStateCodec.decode(last));
+                    learnerState.update(last);
+                    p.updatesAtLastPublish = learner.updateCount();
+                    p.rollbacks++;
+                    rollbacks.inc();
+                    rejections.rollBackTaken();
+                    p.consecutiveRejections = 0;
+                    LOG.warn("learner rolled back to the state of v{} after {} rejected candidates in a row",
+                            p.version, settings.gate.config().maxConsecutiveRejections());
+                }
+            }
+        }
+        progressState.update(p);
+        return false;
+    }
+
     private void publishIfNew(Collector<PublishedPolicy> out, long nowMillis) throws Exception {
         LearnerProgress p = progress();
         if (learner.updateCount() <= p.updatesAtLastPublish) {
+            return;
+        }
+        PolicyForward candidate = new PolicyForward(settings.architecture, learner.policyParameters());
+        if (gate != null && !passesGate(p, candidate)) {
             return;
         }
         long version = PolicyVersions.next(p.version); // throws instead of wrapping to a negative version
@@ -263,6 +372,10 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         p.version = version;
         p.updatesAtLastPublish = learner.updateCount();
         progressState.update(p);
+        if (gate != null) {
+            publishedPolicy = candidate;
+            publishedState.update(LearnerStateCodec.encode(learner.exportState()));
+        }
         out.collect(new PublishedPolicy(settings.modelId, version, nowMillis, codec.encode(snapshot)));
         published.inc();
         refreshGauges(p);
@@ -299,8 +412,12 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         if (saved != null) {
             online = OnlineLearner.restore(settings.online, reward, settings.architecture,
                     LearnerStateCodec.decode(saved), p.replayAdded);
-            restoreReplay(online.window());
+            restoreRing(replay, online.window(), null);
             learner = online.grpo();
+            byte[] last = publishedState.value();
+            if (last != null) {
+                publishedPolicy = new PolicyForward(settings.architecture, LearnerStateCodec.decode(last).policy());
+            }
             LOG.info("learner restored at v{} after {} updates", p.version, learner.updateCount());
         } else {
             PolicyNetwork initial;
@@ -321,38 +438,60 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
             }
             online = OnlineLearner.start(settings.online, reward, initial);
             learner = online.grpo();
+            if (settings.warmStartSnapshot != null && settings.gate != null) {
+                // the warm-start snapshot is the version serving has: candidates are judged against it
+                publishedPolicy = new PolicyForward(settings.architecture, learner.policyParameters());
+                publishedState.update(LearnerStateCodec.encode(learner.exportState()));
+            }
             p.updatesAtLastPublish = learner.updateCount();
             progressState.update(p);
+        }
+        if (settings.gate != null) {
+            gate = new QualityGate(settings.gate.config());
+            rejections = new RejectionTracker(settings.gate.config());
+            rejections.setConsecutiveRejections(p.consecutiveRejections);
+            holdout = new HoldoutWindow(settings.gate.window());
+            if (saved != null) {
+                holdout.setAdded(p.holdoutAdded);
+                restoreRing(holdoutState, holdout, r -> r.servedWeights);
+            }
+            gaugeHoldout = holdout.size();
         }
         refreshGauges(p);
     }
 
-    /** Puts the replay ring back on the heap from keyed state (slots beyond a smaller new capacity are dropped). */
-    private void restoreReplay(ReplayWindow window) throws Exception {
+    /**
+     * Puts a ring (replay or holdout) back on the heap from keyed state; {@code served} gives a
+     * holdout request's served weights (null for the replay ring). Slots beyond a smaller new
+     * capacity, or requests that no longer fit the policy, are dropped, and then the ring starts
+     * again empty: a ring must never draw from a slot that was not put back.
+     */
+    private void restoreRing(MapState<Integer, LabelledRequest> state, RequestRing ring,
+                             java.util.function.Function<LabelledRequest, double[]> served) throws Exception {
         int restored = 0;
         List<Integer> stale = new ArrayList<>();
-        for (Map.Entry<Integer, LabelledRequest> e : replay.entries()) {
-            TrainingRequest t = e.getKey() < window.capacity() ? toTraining(e.getValue()) : null;
+        for (Map.Entry<Integer, LabelledRequest> e : state.entries()) {
+            TrainingRequest t = e.getKey() < ring.capacity() ? toTraining(e.getValue()) : null;
             if (t == null) {
                 stale.add(e.getKey());
                 continue;
             }
-            window.restore(e.getKey(), t);
+            if (ring instanceof HoldoutWindow h) {
+                h.restore(e.getKey(), t, served.apply(e.getValue()));
+            } else {
+                ring.restore(e.getKey(), t);
+            }
             restored++;
         }
         for (Integer slot : stale) {
-            replay.remove(slot);
+            state.remove(slot);
         }
-        if (restored < window.size()) {
-            // A capacity change or lost slots: keep only what was restored, in a ring that starts again.
-            LOG.warn("replay window: {} of {} slots restored; the ring restarts", restored, window.size());
-            replay.clear();
-            window.setAdded(0);
-            for (int slot = 0; slot < window.capacity(); slot++) {
-                window.restore(slot, null);
-            }
+        if (restored < ring.size()) {
+            LOG.warn("{}: {} of {} slots restored; the ring starts again", state == replay ? STATE_REPLAY
+                    : STATE_HOLDOUT, restored, ring.size());
+            state.clear();
+            ring.setAdded(0);
         }
-        LOG.info("replay window restored: {} requests", window.size());
     }
 
     private LearnerProgress progress() throws Exception {

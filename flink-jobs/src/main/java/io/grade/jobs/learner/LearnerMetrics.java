@@ -39,5 +39,18 @@ public final class LearnerMetrics {
     /** Counter: snapshots published. */
     public static final String SNAPSHOTS_PUBLISHED = "snapshotsPublished";
 
+    /** Counter: candidate versions the quality gate rejected (worse than the published one beyond the margin). */
+    public static final String VERSIONS_REJECTED = "versionsRejected";
+    /** Counter: publish attempts deferred because the holdout had too few labelled requests to judge. */
+    public static final String VERSIONS_DEFERRED = "versionsDeferred";
+    /** Counter: rollbacks of the learner to the last published state after consecutive rejections. */
+    public static final String ROLLBACKS = "rollbacks";
+    /** Gauge: the last gate verdict's mean paired R_post difference, candidate minus current. */
+    public static final String GATE_MEAN_DIFF = "gateMeanDiff";
+    /** Gauge: the standard error of that difference. */
+    public static final String GATE_STANDARD_ERROR = "gateStandardError";
+    /** Gauge: held-out requests in the gate's window. */
+    public static final String HOLDOUT_REQUESTS = "holdoutRequests";
+
     private LearnerMetrics() {}
 }

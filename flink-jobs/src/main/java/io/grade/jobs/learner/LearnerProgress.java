@@ -16,6 +16,14 @@ public class LearnerProgress {
     public long homogeneousGroups;
     /** Requests ever added to the replay ring (the next goes to slot replayAdded % capacity). */
     public long replayAdded;
+    /** Held-out requests ever added to the holdout ring of the quality gate. */
+    public long holdoutAdded;
+    /** Candidates the quality gate rejected in a row (reset by a publish or a rollback). */
+    public int consecutiveRejections;
+    /** Candidates the quality gate rejected so far. */
+    public long versionsRejected;
+    /** Rollbacks to the last published state so far. */
+    public long rollbacks;
     public double lastMeanReward;
     public double lastKl;
     public double lastClipFraction;

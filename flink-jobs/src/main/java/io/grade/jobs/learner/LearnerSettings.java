@@ -1,6 +1,7 @@
 package io.grade.jobs.learner;
 
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.learner.GateSettings;
 import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.reward.RewardConfig;
@@ -39,16 +40,20 @@ public final class LearnerSettings implements Serializable {
     final long publishIntervalMs;
     final long initSeed;
     final byte[] warmStartSnapshot;
+    /** The quality gate, or null: every update is published. */
+    final GateSettings gate;
 
     /**
      * @param updateEvery run a GRPO update when this many labelled requests are buffered (the buffer bound)
      * @param updateInterval ... or when this much processing time passed with a non-empty buffer
      * @param publishInterval publish a new version at most this often (if an update happened since)
      * @param warmStartSnapshot PolicySnapshot bytes to start from on a fresh start, or null for a cold start
+     * @param gate the quality gate, or null to publish every update unjudged
      */
     public LearnerSettings(String modelId, List<String> taskNames, PolicyArchitecture architecture, FusionKind fusion,
                            double[] betas, RewardConfig reward, OnlineLearnerConfig online, int updateEvery,
-                           Duration updateInterval, Duration publishInterval, long initSeed, byte[] warmStartSnapshot) {
+                           Duration updateInterval, Duration publishInterval, long initSeed, byte[] warmStartSnapshot,
+                           GateSettings gate) {
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.taskNames = new ArrayList<>(taskNames);
         this.architecture = Objects.requireNonNull(architecture, "architecture");
@@ -62,6 +67,7 @@ public final class LearnerSettings implements Serializable {
         this.publishIntervalMs = publishInterval.toMillis();
         this.initSeed = initSeed;
         this.warmStartSnapshot = warmStartSnapshot == null ? null : warmStartSnapshot.clone();
+        this.gate = gate;
         if (updateEvery < 1) {
             throw new IllegalArgumentException("learner.update-every must be >= 1, got " + updateEvery);
         }

@@ -4,6 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grade.core.grpo.GrpoConfig;
+import io.grade.core.data.TrainingRequest;
+import io.grade.core.learner.GateSettings;
+import io.grade.core.learner.HoldoutSelector;
+import io.grade.core.learner.HoldoutWindow;
+import io.grade.core.learner.QualityGate;
+import io.grade.core.learner.QualityGateConfig;
+import io.grade.core.learner.WeightsFunction;
+import io.grade.model.policy.PolicyForward;
+import io.grade.model.policy.PolicySnapshots;
+import io.grade.model.reward.CompositeReward;
 import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
@@ -35,13 +45,18 @@ class LearnerFunctionHarnessTest {
     private static final EventCodec<PolicySnapshot> CODEC = EventCodec.policySnapshots();
 
     static LearnerSettings settings(byte[] warmStart) {
+        return settings(warmStart, null, 1e-3);
+    }
+
+    static LearnerSettings settings(byte[] warmStart, GateSettings gate, double learningRate) {
         PolicyArchitecture arch = new PolicyArchitecture(FEATURES, 2, 8, 8, TASKS.size(), 1e-3);
-        GrpoConfig grpo = GrpoConfig.defaults().withGroupSize(8).withBatchSize(UPDATE_EVERY).withSeed(3);
+        GrpoConfig grpo = GrpoConfig.defaults().withGroupSize(8).withBatchSize(UPDATE_EVERY).withSeed(3)
+                .withLearningRate(learningRate);
         // A replay ring smaller than two batches, so the restore test runs on a ring that has wrapped.
         OnlineLearnerConfig online = new OnlineLearnerConfig(grpo, REPLAY_CAPACITY, REPLAY_UPDATES, 1_000_000L);
         return new LearnerSettings("m", TASKS, arch, FusionKind.LOG_LINEAR, new double[] {1e-3, 1e-3, 1e-3},
                 RewardConfig.defaults(TASKS.size()), online, UPDATE_EVERY, Duration.ofSeconds(5),
-                Duration.ofSeconds(10), 11L, warmStart);
+                Duration.ofSeconds(10), 11L, warmStart, gate);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> harness(LearnerSettings s)
@@ -243,6 +258,114 @@ class LearnerFunctionHarnessTest {
             assertThat(published(h)).singleElement().satisfies(s ->
                     assertThat(s.getStats().getRequestsLearned()).isEqualTo(3));
         }
+    }
+
+    /**
+     * Requests whose clicks (task 0) go to the three items ranked highest by the MTL score of task
+     * {@code driver}: with driver 0 the best weights put everything on task 0. With {@code
+     * invertTraining}, the requests the gate would train on are labelled by task 1 instead, while
+     * its held-out requests keep the truth (driver 0): training moves the policy the wrong way.
+     */
+    static List<LabelledRequest> structured(int n, long seed, boolean invertTraining, HoldoutSelector holdout) {
+        List<LabelledRequest> out = requests(n, seed);
+        int t = TASKS.size();
+        for (LabelledRequest r : out) {
+            r.requestId = "g" + seed + "-" + r.requestId;
+            int driver = invertTraining && !holdout.heldOut(r.requestId) ? 1 : 0;
+            double[] key = new double[ITEMS];
+            for (int j = 0; j < ITEMS; j++) {
+                key[j] = r.scores[j * t + driver];
+            }
+            double[] sorted = key.clone();
+            java.util.Arrays.sort(sorted);
+            java.util.Arrays.fill(r.labels, 0.0);
+            for (int j = 0; j < ITEMS; j++) {
+                r.labels[j * t] = key[j] >= sorted[ITEMS - 3] ? 1.0 : 0.0;
+            }
+        }
+        return out;
+    }
+
+    /** R_post of a published version against the uniform weights, on fresh requests labelled by the truth. */
+    private static QualityGate.Verdict againstTruth(PolicySnapshot s, WeightsFunction current) {
+        LearnerSettings st = settings(null);
+        HoldoutWindow truth = new HoldoutWindow(400);
+        for (LabelledRequest r : structured(400, 99, false, HoldoutSelector.defaults())) {
+            double[] x = new double[FEATURES];
+            for (int i = 0; i < FEATURES; i++) {
+                x[i] = r.features[i];
+            }
+            double[] sc = new double[r.scores.length];
+            for (int i = 0; i < sc.length; i++) {
+                sc[i] = r.scores[i];
+            }
+            truth.add(TrainingRequest.of(x, sc, r.labels, ITEMS, TASKS.size(), FusionKind.LOG_LINEAR,
+                    new double[] {1e-3, 1e-3, 1e-3}));
+        }
+        PolicyForward candidate = new PolicyForward(st.architecture(), PolicySnapshots.parameters(s));
+        return new QualityGate(QualityGateConfig.defaults()).judge(candidate, current, truth,
+                new CompositeReward(RewardConfig.defaults(TASKS.size())));
+    }
+
+    private static List<PolicySnapshot> run(LearnerSettings s, List<List<LabelledRequest>> phases, int[] versionsAfter,
+                                            LearnerProgress[] progress) throws Exception {
+        try (var h = harness(s)) {
+            h.open();
+            long now = 0;
+            h.setProcessingTime(now);
+            for (int p = 0; p < phases.size(); p++) {
+                List<LabelledRequest> phase = phases.get(p);
+                for (int i = 0; i < phase.size(); i += 48) {
+                    feed(h, phase.subList(i, Math.min(phase.size(), i + 48)));
+                    now += 10_000;
+                    h.setProcessingTime(now);
+                }
+                versionsAfter[p] = h.extractOutputValues().size();
+            }
+            var backend = h.getOperator().getKeyedStateBackend();
+            backend.setCurrentKey(s.modelId());
+            progress[0] = backend.getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                    org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE,
+                    new org.apache.flink.api.common.state.ValueStateDescriptor<>(LearnerFunction.STATE_PROGRESS,
+                            org.apache.flink.api.common.typeinfo.TypeInformation.of(LearnerProgress.class))).value();
+            return published(h);
+        }
+    }
+
+    @Test
+    void shouldPublishOnlyVersionsThatPassTheQualityGateAndRollBackAfterRejectionsInARow() throws Exception {
+        HoldoutSelector holdout = new HoldoutSelector(0.3, HoldoutSelector.DEFAULT_SALT);
+        GateSettings gate = new GateSettings(holdout, 300, new QualityGateConfig(0.005, 1.645, 40, 2));
+        List<List<LabelledRequest>> phases = List.of(structured(720, 21, false, holdout),
+                structured(1440, 22, true, holdout));
+        WeightsFunction uniform = WeightsFunction.constant(new double[] {1.0 / 3, 1.0 / 3, 1.0 / 3});
+
+        // Control without the gate: the inverted labels really make bad versions, and they go out.
+        int[] ungatedCounts = new int[2];
+        List<PolicySnapshot> ungated = run(settings(null, null, 0.03), phases, ungatedCounts, new LearnerProgress[1]);
+        PolicySnapshot ungatedLast = ungated.get(ungated.size() - 1);
+        assertThat(againstTruth(ungatedLast, uniform).meanDiff()).as("ungated last version vs uniform").isNegative();
+
+        int[] counts = new int[2];
+        LearnerProgress[] progress = new LearnerProgress[1];
+        List<PolicySnapshot> gated = run(settings(null, gate, 0.03), phases, counts, progress);
+        // Phase 1 learns the truth and publishes, the first version judged against the served (uniform) weights.
+        assertThat(counts[0]).isPositive();
+        PolicySnapshot good = gated.get(counts[0] - 1);
+        QualityGate.Verdict goodVsUniform = againstTruth(good, uniform);
+        assertThat(goodVsUniform.meanDiff()).as("%s", goodVsUniform.reason()).isGreaterThan(0.02);
+        // Phase 2 trains on inverted labels: every version that still goes out is not worse than the
+        // last good one on the truth, candidates were rejected and the learner was rolled back.
+        for (PolicySnapshot s : gated.subList(counts[0], gated.size())) {
+            QualityGate.Verdict v = againstTruth(s, WeightsFunction.of(
+                    new PolicyForward(settings(null).architecture(), PolicySnapshots.parameters(good))));
+            assertThat(v.meanDiff()).as("v%d: %s", s.getVersion(), v.reason()).isGreaterThan(-0.02);
+        }
+        assertThat(progress[0].versionsRejected).isGreaterThanOrEqualTo(2);
+        assertThat(progress[0].rollbacks).isPositive();
+        assertThat(gated).extracting(PolicySnapshot::getVersion).isSorted().doesNotHaveDuplicates();
+        // no held-out request was learned from
+        assertThat(progress[0].requestsLearned + progress[0].holdoutAdded).isEqualTo(720 + 1440);
     }
 
     private static void feed(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> h,

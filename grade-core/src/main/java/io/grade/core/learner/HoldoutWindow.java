@@ -1,5 +1,7 @@
 package io.grade.core.learner;
 
+import io.grade.core.data.TrainingRequest;
+
 /**
  * The newest {@code capacity} held-out labelled requests (see {@link HoldoutSelector}), on which
  * the {@link QualityGate} scores a candidate policy against the published one. A ring like {@link
@@ -17,8 +19,36 @@ public final class HoldoutWindow extends RequestRing {
      */
     public static final int DEFAULT_CAPACITY = 4_000;
 
+    private final double[][] served;
+
     public HoldoutWindow(int capacity) {
         super(capacity, "holdout");
+        this.served = new double[capacity][];
+    }
+
+    /**
+     * Adds a held-out request with the weights serving actually ranked it with (the logging
+     * policy; before the first published version, the static fallback), so a candidate can be
+     * judged against what was served. Returns its slot (-1 when the capacity is 0).
+     */
+    public int add(TrainingRequest r, double[] servedWeights) {
+        int slot = add(r);
+        if (slot >= 0) {
+            served[slot] = servedWeights == null ? null : servedWeights.clone();
+        }
+        return slot;
+    }
+
+    /** Puts a request and its served weights back in its slot after a restore. */
+    public void restore(int slot, TrainingRequest r, double[] servedWeights) {
+        restore(slot, r);
+        served[slot] = servedWeights == null ? null : servedWeights.clone();
+    }
+
+    /** The served weights of a filled slot, or null when they were not recorded (do not modify). */
+    double[] served(int slot) {
+        get(slot); // bounds and restore checks
+        return served[slot];
     }
 
     /** A window of {@value #DEFAULT_CAPACITY} requests. */

@@ -24,7 +24,8 @@ import java.util.Objects;
  *       every ranking, so they would add d_i = 0, shrinking the standard error and diluting the
  *       mean towards 0 without saying anything about either policy.</li>
  *   <li>With fewer than {@code minRequests} informative requests the gate cannot judge and
- *       accepts: a cold job has no holdout yet and must still publish something.</li>
+ *       defers: nothing is published unjudged, so a cold job's first version waits until the
+ *       holdout has enough labelled requests to show it is not worse than the served weights.</li>
  * </ul>
  *
  * <p>Immutable; {@link #judge} allocates its own scratch, so concurrent calls are safe as long as
@@ -43,8 +44,24 @@ public final class QualityGate {
      * @param standardError the sample standard error of meanDiff (NaN when n < 2)
      * @param reason a one-line explanation for logs and metrics
      */
-    public record Verdict(boolean accepted, int n, double candidateMean, double currentMean, double meanDiff,
-                          double standardError, String reason) {}
+    public record Verdict(Decision decision, int n, double candidateMean, double currentMean, double meanDiff,
+                          double standardError, String reason) {
+
+        /** True when the candidate may be published. */
+        public boolean accepted() {
+            return decision == Decision.PUBLISH;
+        }
+    }
+
+    /** What the learner does with a candidate. */
+    public enum Decision {
+        /** Not worse than the current policy beyond the margin: publish it. */
+        PUBLISH,
+        /** Worse than the current policy beyond the margin, with confidence: do not publish; counts toward a rollback. */
+        REJECT,
+        /** Too few held-out requests to judge: do not publish yet, try again later; not a rejection. */
+        DEFER
+    }
 
     private final QualityGateConfig config;
 
@@ -70,6 +87,40 @@ public final class QualityGate {
      */
     public Verdict judge(WeightsFunction candidate, WeightsFunction current, HoldoutWindow window,
                          CompositeReward reward) {
+        Objects.requireNonNull(current, "current");
+        return judge(candidate, (slot, x, out) -> {
+            current.weights(x, out);
+            return true;
+        }, window, reward);
+    }
+
+    /**
+     * Judges a candidate against the weights each held-out request was actually served with (the
+     * logging policy): how a first version is judged, before anything was published, against the
+     * serving fallback whatever its weights are. A request whose served weights were not recorded
+     * or do not fit the task count is skipped.
+     */
+    public Verdict judgeAgainstServed(WeightsFunction candidate, HoldoutWindow window, CompositeReward reward) {
+        Objects.requireNonNull(window, "window");
+        int tasks = reward.config().tasks();
+        return judge(candidate, (slot, x, out) -> {
+            double[] w = window.served(slot);
+            if (w == null || w.length != tasks) {
+                return false;
+            }
+            System.arraycopy(w, 0, out, 0, tasks);
+            return true;
+        }, window, reward);
+    }
+
+    /** The current policy's weights for the request in a slot; false when it has none (skipped). */
+    @FunctionalInterface
+    private interface SlotWeights {
+        boolean weights(int slot, double[] x, double[] out);
+    }
+
+    private Verdict judge(WeightsFunction candidate, SlotWeights current, HoldoutWindow window,
+                          CompositeReward reward) {
         Objects.requireNonNull(candidate, "candidate");
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(window, "window");
@@ -98,10 +149,13 @@ public final class QualityGate {
             r.copyFeaturesInto(x, 0);
             candidate.weights(x, wCand);
             if (!allFinite(wCand)) {
-                return new Verdict(false, n, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                return new Verdict(Decision.REJECT, n, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                         "rejected: candidate weights not finite on the held-out request in slot " + slot);
             }
-            current.weights(x, wCur);
+            if (!current.weights(slot, x, wCur)) {
+                skipped++;
+                continue;
+            }
             if (!allFinite(wCur)) {
                 throw new IllegalStateException("current weights not finite on the held-out request in slot " + slot);
             }
@@ -120,17 +174,17 @@ public final class QualityGate {
         double curMean = n == 0 ? Double.NaN : sumCur / n;
         double diff = n == 0 ? Double.NaN : meanD;
         double se = n < 2 ? Double.NaN : Math.sqrt(m2 / (n - 1) / n);
-        String counts = n + " held-out requests judged, " + skipped + " without a positive label skipped";
+        String counts = n + " held-out requests judged, " + skipped + " skipped (no positive label or no served weights)";
         if (n < config.minRequests()) {
-            return new Verdict(true, n, candMean, curMean, diff, se,
-                    "accepted unjudged: " + counts + ", fewer than minRequests = " + config.minRequests());
+            return new Verdict(Decision.DEFER, n, candMean, curMean, diff, se,
+                    "deferred: " + counts + ", fewer than minRequests = " + config.minRequests());
         }
         double upper = diff + config.confidenceZ() * se;
         boolean reject = upper < -config.margin();
         String bound = String.format(java.util.Locale.ROOT,
                 "meanDiff %.5f + z %.3f * se %.5f = %.5f %s -margin %.5f (candidate %.5f, current %.5f; %s)",
                 diff, config.confidenceZ(), se, upper, reject ? "<" : ">=", config.margin(), candMean, curMean, counts);
-        return new Verdict(!reject, n, candMean, curMean, diff, se,
+        return new Verdict(reject ? Decision.REJECT : Decision.PUBLISH, n, candMean, curMean, diff, se,
                 (reject ? "rejected: candidate worse than current beyond the margin: "
                         : "accepted: candidate not worse than current beyond the margin: ") + bound);
     }

@@ -10,7 +10,7 @@ package io.grade.core.learner;
  *     pass, >= 0; a small positive margin keeps noise-level regressions from blocking every update
  * @param confidenceZ the one-sided normal quantile of the confidence, >= 0 (1.645: 95 %)
  * @param minRequests held-out requests with a positive label the gate needs to judge at all, >= 2
- *     (the standard error needs two); with fewer it accepts, so a cold job still publishes
+ *     (the standard error needs two); with fewer it defers: nothing is published unjudged
  * @param maxConsecutiveRejections rejections in a row after which the learner should roll back to
  *     the published policy ({@link RejectionTracker}), >= 1
  */

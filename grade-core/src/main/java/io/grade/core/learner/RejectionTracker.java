@@ -25,12 +25,12 @@ public final class RejectionTracker {
         this(config.maxConsecutiveRejections());
     }
 
-    /** Records a verdict: a rejection counts, an acceptance resets the count. */
+    /** Records a verdict: a rejection counts, an acceptance resets the count, a deferral changes nothing. */
     public void record(QualityGate.Verdict verdict) {
-        if (verdict.accepted()) {
-            consecutiveRejections = 0;
-        } else {
-            consecutiveRejections++;
+        switch (verdict.decision()) {
+            case PUBLISH -> consecutiveRejections = 0;
+            case REJECT -> consecutiveRejections++;
+            case DEFER -> { }
         }
     }
 

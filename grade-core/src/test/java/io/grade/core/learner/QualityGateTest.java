@@ -77,6 +77,29 @@ class QualityGateTest {
     }
 
     @Test
+    void shouldJudgeAFirstVersionAgainstTheWeightsEachRequestWasServedWith() {
+        HoldoutWindow labelled = window(300, 0, 9);
+        HoldoutWindow served = new HoldoutWindow(labelled.capacity() + 1);
+        for (int slot = 0; slot < labelled.size(); slot++) {
+            // half the traffic was served the good weights, half the mixed ones
+            served.add(labelled.get(slot), slot % 2 == 0 ? new double[] {1, 0} : new double[] {0.5, 0.5});
+        }
+        served.add(labelled.get(0), null); // served weights unknown: skipped, not judged
+        QualityGate g = new QualityGate(QualityGateConfig.defaults());
+        QualityGate.Verdict bad = g.judgeAgainstServed(BAD, served, REWARD);
+        assertThat(bad.accepted()).isFalse();
+        assertThat(bad.n()).isEqualTo(300);
+        assertThat(bad.reason()).contains("1 skipped");
+        QualityGate.Verdict good = g.judgeAgainstServed(GOOD, served, REWARD);
+        assertThat(good.accepted()).isTrue();
+        assertThat(good.meanDiff()).isPositive();
+        // the served weights are the current policy: the same as judging against them directly
+        assertThat(g.judgeAgainstServed(MIXED, served, REWARD).currentMean())
+                .isCloseTo((g.judge(MIXED, GOOD, labelled, REWARD).currentMean()
+                        + g.judge(MIXED, MIXED, labelled, REWARD).currentMean()) / 2, within(0.05));
+    }
+
+    @Test
     void shouldAcceptABetterCandidate() {
         QualityGate.Verdict v = new QualityGate(QualityGateConfig.defaults()).judge(GOOD, MIXED, window(300, 0, 2), REWARD);
         assertThat(v.accepted()).isTrue();
@@ -115,13 +138,17 @@ class QualityGateTest {
     }
 
     @Test
-    void shouldAcceptUnjudgedBelowMinRequestsAndSkipRequestsWithoutPositiveLabels() {
+    void shouldDeferBelowMinRequestsAndSkipRequestsWithoutPositiveLabels() {
         HoldoutWindow w = window(150, 400, 5);
-        QualityGate.Verdict v = gate(0.005, 200).judge(BAD, GOOD, w, REWARD);
+        QualityGate.Verdict v = gate(0.005, 200).judge(GOOD, GOOD, w, REWARD);
         assertThat(v.n()).isEqualTo(150);
-        assertThat(v.accepted()).isTrue();
+        // nothing is published unjudged, not even a candidate equal to the current policy
+        assertThat(v.decision()).isEqualTo(QualityGate.Decision.DEFER);
+        assertThat(v.accepted()).isFalse();
+        assertThat(v.reason()).startsWith("deferred: ").contains("400 skipped");
+        v = gate(0.005, 200).judge(BAD, GOOD, w, REWARD);
+        assertThat(v.decision()).isEqualTo(QualityGate.Decision.DEFER);
         assertThat(v.meanDiff()).isNegative();
-        assertThat(v.reason()).startsWith("accepted unjudged: ").contains("400 without a positive label skipped");
         // the same requests judged with a lower threshold: the unlabelled ones do not dilute the mean
         QualityGate.Verdict judged = gate(0.005, 100).judge(BAD, GOOD, w, REWARD);
         assertThat(judged.accepted()).isFalse();
@@ -129,9 +156,9 @@ class QualityGateTest {
     }
 
     @Test
-    void shouldAcceptOnAnEmptyWindow() {
+    void shouldDeferOnAnEmptyWindow() {
         QualityGate.Verdict v = new QualityGate(QualityGateConfig.defaults()).judge(BAD, GOOD, new HoldoutWindow(10), REWARD);
-        assertThat(v.accepted()).isTrue();
+        assertThat(v.decision()).isEqualTo(QualityGate.Decision.DEFER);
         assertThat(v.n()).isZero();
         assertThat(v.meanDiff()).isNaN();
     }
@@ -194,10 +221,13 @@ class QualityGateTest {
     @Test
     void shouldRollBackAfterConsecutiveRejectionsOnly() {
         RejectionTracker t = new RejectionTracker(QualityGateConfig.defaults());
-        QualityGate.Verdict no = new QualityGate.Verdict(false, 300, 0.2, 0.9, -0.7, 0.01, "rejected");
-        QualityGate.Verdict yes = new QualityGate.Verdict(true, 300, 0.9, 0.9, 0, 0, "accepted");
+        QualityGate.Verdict no = new QualityGate.Verdict(QualityGate.Decision.REJECT, 300, 0.2, 0.9, -0.7, 0.01, "rejected");
+        QualityGate.Verdict yes = new QualityGate.Verdict(QualityGate.Decision.PUBLISH, 300, 0.9, 0.9, 0, 0, "accepted");
+        QualityGate.Verdict later = new QualityGate.Verdict(QualityGate.Decision.DEFER, 10, 0.9, 0.9, 0, 0, "deferred");
         t.record(no);
+        t.record(later); // a deferral neither counts nor resets
         t.record(no);
+        assertThat(t.consecutiveRejections()).isEqualTo(2);
         assertThat(t.shouldRollBack()).isFalse();
         t.record(yes);
         assertThat(t.consecutiveRejections()).isZero();
