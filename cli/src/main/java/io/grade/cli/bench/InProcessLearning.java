@@ -50,9 +50,20 @@ public final class InProcessLearning {
 
 
 
+    /**
+     * A run's curve with the first and the newest published policies (null when none was published).
+     */
+    public record Outcome(LearningCurve.Run run, PolicyForward first, PolicyForward newest) {}
+
     /** One run on one world and seed. */
     public static LearningCurve.Run run(SimWorld world, long seed, HeldOutScore judge, Settings s, double[] fallback,
                                         PrintStream out) {
+        return execute(world, seed, judge, s, fallback, out).run();
+    }
+
+    /** One run on one world and seed, keeping the published policies. */
+    public static Outcome execute(SimWorld world, long seed, HeldOutScore judge, Settings s, double[] fallback,
+                                  PrintStream out) {
         long t0 = System.nanoTime();
         PolicyArchitecture arch = PolicyArchitecture.defaults(world.featureDim(), world.tasks());
         RewardConfig rc = new RewardConfig(world.ndcgK(), world.taskImportance(), RewardConfig.DEFAULT_LAMBDA_POST,
@@ -73,6 +84,7 @@ public final class InProcessLearning {
                 : new io.grade.core.learner.RejectionTracker(s.gate().config());
         io.grade.core.grpo.GrpoLearnerState publishedState = null;
         PolicyForward serving = null;
+        PolicyForward first = null;
         long version = 0;
         long updatesAtPublish = 0;
         long requestsLearned = 0;
@@ -134,6 +146,7 @@ public final class InProcessLearning {
                     updatesAtPublish = learner.grpo().updateCount();
                     version++;
                     serving = new PolicyForward(arch, published);
+                    first = first == null ? serving : first;
                     recorder.version(version, i, requestsLearned, serving::weights);
                 }
             }
@@ -143,7 +156,16 @@ public final class InProcessLearning {
                 }
             }
         }
-        return recorder.finish((System.nanoTime() - t0) / 1e9);
+        return new Outcome(recorder.finish((System.nanoTime() - t0) / 1e9), first, serving);
+    }
+
+    /** The protocol's settings with the job's defaults: 30,000 requests, labels 3,000 late, publish every 750. */
+    public static Settings jobDefaults() {
+        org.apache.flink.configuration.Configuration none = new org.apache.flink.configuration.Configuration();
+        io.grade.jobs.config.LearnerConfig lc = io.grade.jobs.config.LearnerConfig.from(none,
+                io.grade.jobs.config.GradeConfig.from(none));
+        return new Settings(30_000, 5_000, 3_000, 750, io.grade.jobs.config.GradeOptions.LAMBDA_PRIOR.defaultValue(), 0,
+                lc.online(), lc.gate());
     }
 
     /** A quick sweep entry point for measuring defaults: args are world, seeds, then key=value knobs. */
@@ -156,9 +178,7 @@ public final class InProcessLearning {
             kv.put(p[0], p[1]);
         }
         // the job's own defaults, overridden by the knobs given
-        org.apache.flink.configuration.Configuration none = new org.apache.flink.configuration.Configuration();
-        OnlineLearnerConfig lc = OnlineLearnerConfig.fromMap(kv,
-                io.grade.jobs.config.LearnerConfig.from(none, io.grade.jobs.config.GradeConfig.from(none)).online());
+        OnlineLearnerConfig lc = OnlineLearnerConfig.fromMap(kv, jobDefaults().learner());
         Settings s = new Settings(Long.parseLong(kv.getOrDefault("requests", "60000")),
                 Long.parseLong(kv.getOrDefault("every", "5000")), Integer.parseInt(kv.getOrDefault("lag", "3000")),
                 Integer.parseInt(kv.getOrDefault("publishEvery", "750")),
