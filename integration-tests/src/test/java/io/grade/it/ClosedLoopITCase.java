@@ -78,6 +78,8 @@ class ClosedLoopITCase {
             "--checkpoint-interval", "2 s", "--transaction-timeout", "2 min",
             "--out-of-orderness", "60 s", "--idleness", "2 s",
             "--update-every", "128", "--update-interval", "5 s", "--publish-interval", "2 s",
+            // the quality gate judges the first version after ~1,000 requests (4 s) instead of ~4,000
+            "--holdout-share", "0.1", "--gate-min-requests", "100",
             "--seed", "7"});
         assertThat(job.warmStartSnapshot()).as("fresh topic: cold start").isNull();
 

@@ -115,6 +115,7 @@ class HostileInputITCase {
             "--checkpoint-interval", "2 s", "--transaction-timeout", "2 min",
             "--out-of-orderness", "60 s", "--idleness", "2 s",
             "--update-every", "128", "--update-interval", "5 s", "--publish-interval", "2 s",
+            "--holdout-share", "0.1", "--gate-min-requests", "100",
             // the event-time guard as a simulation running ahead of the wall clock needs it: measured
             // from the highest event time accepted, and 1971 is out of range behind it
             "--event-time-reference", "MAX_ACCEPTED", "--max-event-time-behind", "6 h",

@@ -98,7 +98,9 @@ class StandaloneClusterITCase {
                 "--dead-letter-topic", "dead-letters" + s, "--labelled-requests-topic", labelled,
                 "--transactional-id-prefix", "cluster" + s, "--group-id", "cluster" + s,
                 "--checkpoint-interval", "2 s", "--transaction-timeout", "2 min", "--out-of-orderness", "60 s",
-                "--idleness", "2 s", "--update-every", "64", "--update-interval", "3 s", "--publish-interval", "2 s");
+                "--idleness", "2 s", "--update-every", "64", "--update-interval", "3 s", "--publish-interval", "2 s",
+                // 60 requests/s: a larger holdout, so the quality gate can judge the first version within seconds
+                "--holdout-share", "0.2", "--gate-min-requests", "50");
 
         StandaloneFlinkCluster.Settings settings = StandaloneFlinkCluster.Settings.of(dir.resolve("cluster"), 0, 1,
                         StandaloneFlinkCluster.flinkClasspathOf(System.getProperty("java.class.path")), List.of(nd4jLib))

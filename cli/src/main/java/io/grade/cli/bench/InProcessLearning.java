@@ -32,6 +32,7 @@ public final class InProcessLearning {
     private static final long TRAFFIC_STREAM = 0x1EA2_0101L;
     private static final long RESPONSE_STREAM = 0x1EA2_0102L;
 
+    private static final boolean SHOWN_ONLY = Boolean.getBoolean("grade.shownOnly");
     private static final boolean GATE_LOG = Boolean.getBoolean("grade.gateLog");
 
     private InProcessLearning() {}
@@ -118,6 +119,21 @@ public final class InProcessLearning {
                     continue;
                 }
                 requestsLearned++;
+                if (SHOWN_ONLY) {
+                    int n = q.tasks();
+                    int m = o.shown();
+                    double[] sc = q.scores();
+                    double[] ss = new double[m * n];
+                    double[] yy = new double[m * n];
+                    for (int pos = 0; pos < m; pos++) {
+                        int j = o.ranking()[pos];
+                        System.arraycopy(sc, j * n, ss, pos * n, n);
+                        System.arraycopy(y, j * n, yy, pos * n, n);
+                    }
+                    learner.accept(TrainingRequest.of(q.features(), ss, yy, m, n, world.fusionKind(),
+                            world.fusionBetas()));
+                    continue;
+                }
                 learner.accept(TrainingRequest.of(q.features(), q.scores(), y, q.items(), q.tasks(),
                         world.fusionKind(), world.fusionBetas()));
             }
