@@ -107,4 +107,38 @@ class GradeCliTest {
         assertThat(SummaryJson.render(m))
                 .isEqualTo("{\"events_per_s\": 1234.5, \"count\": 7, \"name\": \"a \\\"b\\\"\", \"nan\": null}");
     }
+
+    @Test
+    void keysGenerateShouldWriteAPairThatSignsAndVerifiesAndNeverOverwrite(@TempDir Path dir) throws Exception {
+        Path priv = dir.resolve("policy.key");
+        Path pub = dir.resolve("policy.pub");
+        CommandLine cli = GradeCli.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("keys", "generate", "--private", priv.toString(), "--public", pub.toString())).isZero();
+        assertThat(out.toString()).contains("--signing-key-file " + priv);
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)))
+                    .isEqualTo("rw-------");
+        }
+        var privateKey = io.grade.model.policy.PolicyKeys.readPrivateKey(priv);
+        var publicKey = io.grade.model.policy.PolicyKeys.readPublicKey(pub);
+        java.security.Signature sig = java.security.Signature.getInstance("Ed25519");
+        sig.initSign(privateKey);
+        sig.update(new byte[] {1, 2, 3});
+        byte[] signature = sig.sign();
+        sig.initVerify(publicKey);
+        sig.update(new byte[] {1, 2, 3});
+        assertThat(sig.verify(signature)).isTrue();
+
+        String before = Files.readString(priv);
+        CommandLine again = GradeCli.commandLine();
+        StringWriter err = new StringWriter();
+        again.setErr(new PrintWriter(err));
+        assertThat(again.execute("keys", "generate", "--private", priv.toString(), "--public",
+                dir.resolve("other.pub").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot write " + priv, "already exists");
+        assertThat(Files.readString(priv)).isEqualTo(before);
+        assertThat(dir.resolve("other.pub")).doesNotExist();
+    }
 }

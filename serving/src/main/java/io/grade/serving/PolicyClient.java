@@ -1,10 +1,13 @@
 package io.grade.serving;
 
+import io.grade.model.policy.PolicyKeys;
 import io.grade.model.policy.SnapshotExpectations;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +90,7 @@ public final class PolicyClient implements AutoCloseable {
         if (b.maxVersionJump > 0) {
             expected = expected.withMaxVersionJump(b.maxVersionJump);
         }
-        this.holder = new PolicyHolder(b.fallback, expected, b.clock);
+        this.holder = new PolicyHolder(b.fallback, expected, b.clock, b.verifyKey);
         this.modelKey = b.fallback.modelId().getBytes(StandardCharsets.UTF_8);
         this.pollTimeout = b.pollTimeout;
         this.requestTimeout = b.requestTimeout;
@@ -394,6 +397,7 @@ public final class PolicyClient implements AutoCloseable {
         private long maxVersionJump;
         private Clock clock = Clock.systemUTC();
         private Consumer<PolicySnapshot> onAccepted = s -> { };
+        private PublicKey verifyKey;
 
         private Builder(String bootstrapServers, String topic, ServingPolicy fallback) {
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -460,6 +464,27 @@ public final class PolicyClient implements AutoCloseable {
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
+        }
+
+        /**
+         * Requires every snapshot to carry a valid Ed25519 signature by the job's private key
+         * ({@code --signing-key-file}); unsigned or wrongly signed snapshots are rejected (counted as
+         * SIGNATURE_MISSING / SIGNATURE_INVALID) and the last good policy is kept. Off by default:
+         * without it, signatures are not checked. Recommended in production.
+         */
+        public Builder verifyWith(PublicKey key) {
+            this.verifyKey = Objects.requireNonNull(key, "key");
+            return this;
+        }
+
+        /**
+         * {@link #verifyWith} the public key in {@code file} (X.509 SubjectPublicKeyInfo, PEM or DER,
+         * as {@code grade keys generate} or {@code openssl pkey -pubout} write it).
+         *
+         * @throws IllegalArgumentException naming the file when it is unreadable or not an Ed25519 public key
+         */
+        public Builder verifyWithKeyFile(Path file) {
+            return verifyWith(PolicyKeys.readPublicKey(file));
         }
 
         /** Called on the client thread with each snapshot that becomes the served policy. */

@@ -1,11 +1,14 @@
 package io.grade.serving;
 
+import io.grade.model.policy.PolicySignatures;
 import io.grade.model.policy.SnapshotExpectations;
 import io.grade.model.policy.SnapshotProblem;
 import io.grade.model.policy.SnapshotValidator;
 import io.grade.schemas.PolicySnapshot;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * anything else keeps the last good policy and is counted (rejections by {@link
  * SnapshotProblem.Kind}). Validation is {@link SnapshotValidator#validate(PolicySnapshot,
  * SnapshotExpectations, long)} against the expected tasks, feature dimension, fusion, betas and
- * version-jump bound, the same check the job's warm start makes. Thread-safe: readers never block.
+ * version-jump bound, the same check the job's warm start makes, and, when a public key is
+ * configured, the snapshot's Ed25519 signature. Thread-safe: readers never block.
  */
 public final class PolicyHolder {
 
@@ -30,6 +34,8 @@ public final class PolicyHolder {
     private final String modelId;
     private final SnapshotExpectations expected;
     private final Clock clock;
+    /** Verifies each snapshot's Ed25519 signature; null = signatures not required. */
+    private final PublicKey verifyKey;
     private final AtomicReference<ServingPolicy> current;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejectedInvalid = new AtomicLong();
@@ -55,6 +61,20 @@ public final class PolicyHolder {
      * @throws IllegalArgumentException when the fallback itself does not meet {@code expected}
      */
     public PolicyHolder(ServingPolicy fallback, SnapshotExpectations expected, Clock clock) {
+        this(fallback, expected, clock, null);
+    }
+
+    /**
+     * As {@link #PolicyHolder(ServingPolicy, SnapshotExpectations, Clock)}, also requiring every
+     * snapshot to carry a valid Ed25519 signature ({@link PolicySignatures}) by the holder of the
+     * private key of {@code verifyKey}: unsigned and wrongly signed snapshots are rejected as
+     * SIGNATURE_MISSING / SIGNATURE_INVALID.
+     *
+     * @param verifyKey the job's public key, or null to accept unsigned snapshots
+     * @throws IllegalArgumentException also when {@code verifyKey} is not an Ed25519 public key
+     */
+    public PolicyHolder(ServingPolicy fallback, SnapshotExpectations expected, Clock clock, PublicKey verifyKey) {
+        this.verifyKey = verifyKey == null ? null : PolicySignatures.requireEd25519(verifyKey);
         this.modelId = fallback.modelId();
         this.expected = expected;
         this.clock = clock;
@@ -84,6 +104,11 @@ public final class PolicyHolder {
         return current.get();
     }
 
+    /** True when snapshots must carry a valid signature. */
+    public boolean verifiesSignatures() {
+        return verifyKey != null;
+    }
+
     /** What snapshots must agree with. */
     public SnapshotExpectations expectations() {
         return expected;
@@ -97,6 +122,10 @@ public final class PolicyHolder {
         }
         long held = current.get().version();
         List<SnapshotProblem> problems = SnapshotValidator.validate(snapshot, expected, held);
+        if (verifyKey != null) {
+            problems = new ArrayList<>(problems);
+            problems.addAll(PolicySignatures.verify(snapshot, verifyKey));
+        }
         if (!problems.isEmpty()) {
             rejectedInvalid.incrementAndGet();
             Set<SnapshotProblem.Kind> kinds = new LinkedHashSet<>();

@@ -1,15 +1,21 @@
 package io.grade.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.grade.model.policy.PolicyKeys;
+import io.grade.model.policy.PolicySignatures;
+import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotProblem;
+import io.grade.model.policy.SnapshotValidator;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.EventCodec;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import io.grade.testkit.kafka.KafkaBrokerExtension;
 import io.grade.testkit.kafka.KafkaBrokerProcess;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The serving client against a real broker: replay, read_committed, strict validation, live swaps,
- * a topic created after the client started, and a broker restart under a running client.
+ * a topic created after the client started, a broker restart under a running client, and
+ * signature verification against forged snapshots.
  */
 class PolicyClientITCase {
 
@@ -84,6 +91,59 @@ class PolicyClientITCase {
                 assertThat(client.health().failures()).isZero();
             }
         }
+    }
+
+    @Test
+    void withAPublicKeyShouldRejectAForgedSnapshotWithAValidChecksumAndAnUnsignedOne(@TempDir Path dir)
+            throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String topic = EmbeddedKafkaBroker.uniqueTopic("policy-signed");
+        broker.createTopic(topic, 1, Map.of("cleanup.policy", "compact"));
+        KeyPair job = PolicySignatures.generateKeyPair();
+        Path publicKey = dir.resolve("policy.pub");
+        PolicyKeys.write(publicKey, job.getPublic());
+        PolicySnapshot v1 = PolicySignatures.sign(TestSnapshots.random("m", 1, 1), job.getPrivate());
+        PolicySnapshot forged = TestSnapshots.forged(v1, 2); // valid checksum, all weight on ctr, v1's signature
+        assertThat(SnapshotValidator.validate(forged)).isEmpty();
+        Properties props = broker.producerProperties();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "publisher-" + topic);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
+             PolicyClient verifying = PolicyClient.builder(broker.bootstrapServers(), topic,
+                     TestSnapshots.staticFallback("m")).verifyWithKeyFile(publicKey).build().start();
+             PolicyClient unverified = PolicyClient.builder(broker.bootstrapServers(), topic,
+                     TestSnapshots.staticFallback("m")).build().start()) {
+            producer.initTransactions();
+            commit(producer, topic, "m", codec.encode(v1));
+            await().atMost(Duration.ofSeconds(30)).until(() -> verifying.current().version() == 1);
+
+            commit(producer, topic, "m", codec.encode(forged));
+            commit(producer, topic, "m", codec.encode(TestSnapshots.random("m", 3, 3))); // unsigned
+            await().atMost(Duration.ofSeconds(30)).until(() -> verifying.holder().rejectedInvalidCount() == 2);
+            PolicyClientHealth h = verifying.health();
+            assertThat(h.servedVersion()).isEqualTo(1);
+            assertThat(h.rejections(SnapshotProblem.Kind.SIGNATURE_INVALID)).isEqualTo(1);
+            assertThat(h.rejections(SnapshotProblem.Kind.SIGNATURE_MISSING)).isEqualTo(1);
+            assertThat(h.running()).isTrue();
+            assertThat(h.failures()).isZero();
+            float[] x = TestSnapshots.features(5);
+            double[] served = new double[4];
+            verifying.current().weights(x, served);
+            double[] good = new double[4];
+            PolicySnapshots.forward(v1).weights(x, good);
+            assertThat(served).containsExactly(good, within(0.0));
+
+            // without a key the same forgery is served: this is what signing prevents
+            await().atMost(Duration.ofSeconds(30)).until(() -> unverified.current().version() == 3);
+            assertThat(unverified.holder().acceptedCount()).isEqualTo(3);
+
+            commit(producer, topic, "m", codec.encode(PolicySignatures.sign(TestSnapshots.random("m", 4, 4),
+                    job.getPrivate())));
+            await().atMost(Duration.ofSeconds(30)).until(() -> verifying.current().version() == 4);
+            assertThat(verifying.health().accepted()).isEqualTo(2);
+        }
+        double[] adversarial = new double[4];
+        PolicySnapshots.forward(forged).weights(TestSnapshots.features(5), adversarial);
+        assertThat(adversarial[0]).isGreaterThan(0.99);
     }
 
     @Test

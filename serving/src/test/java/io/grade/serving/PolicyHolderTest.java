@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.grade.model.policy.PolicySignatures;
 import io.grade.model.policy.PolicySnapshots;
+import io.grade.model.policy.SnapshotValidator;
 import io.grade.model.policy.SnapshotProblem;
 import io.grade.schemas.ParameterTensor;
 import io.grade.schemas.PolicySnapshot;
@@ -12,6 +14,7 @@ import io.grade.model.policy.PolicyVersions;
 import io.grade.model.policy.SnapshotExpectations;
 import io.grade.model.policy.SnapshotProblem.Kind;
 import io.grade.schemas.FusionKind;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,5 +185,40 @@ class PolicyHolderTest {
         assertThatThrownBy(() -> PolicyClient.builder("127.0.0.1:1", "t", fallback)
                 .backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(1)).build())
                 .hasMessageContaining("backoff");
+    }
+
+    @Test
+    void withAKeyShouldAcceptSignedAndRejectForgedAndUnsignedSnapshotsKeepingTheLastGood() throws Exception {
+        KeyPair job = PolicySignatures.generateKeyPair();
+        PolicyHolder verifying = new PolicyHolder(TestSnapshots.staticFallback("m"),
+                PolicyHolder.expectationsOf(TestSnapshots.staticFallback("m")), Clock.systemUTC(), job.getPublic());
+        assertThat(verifying.verifiesSignatures()).isTrue();
+        PolicySnapshot v1 = PolicySignatures.sign(TestSnapshots.random("m", 1, 1), job.getPrivate());
+        assertThat(verifying.offer(v1).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+
+        PolicySnapshot forged = TestSnapshots.forged(v1, 2);
+        assertThat(SnapshotValidator.validate(forged)).isEmpty(); // the checksum does not stop it
+        SnapshotOutcome o = verifying.offer(forged);
+        assertThat(o.status()).isEqualTo(SnapshotOutcome.Status.REJECTED_INVALID);
+        assertThat(o.problems()).extracting(SnapshotProblem::kind).containsExactly(Kind.SIGNATURE_INVALID);
+        KeyPair attacker = PolicySignatures.generateKeyPair();
+        assertThat(verifying.offer(PolicySignatures.sign(forged, attacker.getPrivate())).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.SIGNATURE_INVALID);
+        assertThat(verifying.offer(TestSnapshots.random("m", 3, 3)).problems())
+                .extracting(SnapshotProblem::kind).containsExactly(Kind.SIGNATURE_MISSING);
+        assertThat(verifying.current().version()).isEqualTo(1);
+        assertThat(verifying.rejectionsByReason()).isEqualTo(Map.of(Kind.SIGNATURE_INVALID, 2L,
+                Kind.SIGNATURE_MISSING, 1L));
+
+        java.security.PublicKey rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair().getPublic();
+        assertThatThrownBy(() -> new PolicyHolder(TestSnapshots.staticFallback("m"),
+                PolicyHolder.expectationsOf(TestSnapshots.staticFallback("m")), Clock.systemUTC(), rsa))
+                .hasMessageStartingWith("policy verification needs an Ed25519 public key, got RSA");
+
+        assertThat(holder.verifiesSignatures()).isFalse(); // no key: unchanged, the forgery is served
+        assertThat(holder.offer(forged).status()).isEqualTo(SnapshotOutcome.Status.ACCEPTED);
+        double[] w = new double[4];
+        holder.current().weights(TestSnapshots.features(1), w);
+        assertThat(w[0]).isGreaterThan(0.99);
     }
 }

@@ -1,13 +1,17 @@
 package io.grade.serving;
 
 import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyChecksum;
 import io.grade.model.policy.PolicyParameters;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotMetadata;
 import io.grade.schemas.FusionKind;
+import io.grade.schemas.ParameterTensor;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.TrainingStats;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -40,6 +44,26 @@ final class TestSnapshots {
                 Instant.ofEpochMilli(500 * version), TASKS, FusionKind.LOG_LINEAR, BETAS, 8.0, 0.05,
                 new TrainingStats(0.5, 0.01, 0.1, version, 100 * version));
         return PolicySnapshots.toSnapshot(ARCH, b.build(), meta);
+    }
+
+    /**
+     * What an attacker who can write the topic makes of {@code base}: another (higher) version,
+     * the output layer rewritten to put (nearly) all weight on task 0, a valid recomputed checksum,
+     * and the base's signature left in place (the attacker has no private key).
+     */
+    static PolicySnapshot forged(PolicySnapshot base, long version) {
+        PolicySnapshot s = PolicySnapshot.newBuilder(base).setVersion(version).build();
+        for (ParameterTensor t : s.getParameters()) {
+            if (t.getName().equals(PolicyArchitecture.OUT_W)) {
+                t.setValues(new ArrayList<>(Collections.nCopies(t.getValues().size(), 0.0)));
+            } else if (t.getName().equals(PolicyArchitecture.OUT_B)) {
+                List<Double> b = new ArrayList<>(Collections.nCopies(t.getValues().size(), -50.0));
+                b.set(0, 50.0);
+                t.setValues(b);
+            }
+        }
+        s.setChecksum(PolicyChecksum.compute(s.getParameters()));
+        return s;
     }
 
     static ServingPolicy staticFallback(String modelId) {

@@ -8,6 +8,7 @@ import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.core.learner.QualityGateConfig;
 import io.grade.jobs.learner.LearnerSettings;
 import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyKeySource;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,6 +39,8 @@ public final class LearnerConfig implements Serializable {
     private final GateSettings gate;
     private final PolicyArchitecture architecture;
     private final long seed;
+    /** Where the learner's tasks read the signing key, or null: snapshots unsigned. */
+    private final PolicyKeySource signingKey;
     private final Map<String, String> effective;
 
     private LearnerConfig(Configuration c, GradeConfig join) {
@@ -56,6 +59,7 @@ public final class LearnerConfig implements Serializable {
         updateInterval = positiveDuration(c, LearnerOptions.UPDATE_INTERVAL);
         publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
         seed = c.get(LearnerOptions.SEED);
+        signingKey = signingKey(c);
         architecture = OptionErrors.named("policy architecture", Map.of("experts", LearnerOptions.EXPERTS,
                 "hidden", LearnerOptions.HIDDEN, "tower", LearnerOptions.TOWER,
                 "epsilonFloor", LearnerOptions.EPSILON_FLOOR, "featureDim", GradeOptions.FEATURE_DIM,
@@ -123,7 +127,8 @@ public final class LearnerConfig implements Serializable {
     /** The operator settings; {@code warmStartSnapshot} from the policy topic or the Stage 1 file (may be null). */
     public LearnerSettings settings(GradeConfig join, byte[] warmStartSnapshot) {
         return new LearnerSettings(modelId, Arrays.asList(join.taskNames()), architecture, join.fusion(), join.betas(),
-                join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot, gate);
+                join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot, gate,
+                signingKey);
     }
 
     public boolean enabled() {
@@ -175,8 +180,37 @@ public final class LearnerConfig implements Serializable {
         return online;
     }
 
+    /** Where the signing key is read from, or null when snapshots are published unsigned. */
+    public PolicyKeySource signingKey() {
+        return signingKey;
+    }
+
     public Map<String, String> effectiveOptions() {
         return effective;
+    }
+
+    /**
+     * The key source of {@code --signing-key-file} or {@code --signing-key-env} (not both), loaded
+     * once here so that a missing, unreadable or non-Ed25519 key fails at start-up naming the option.
+     */
+    private static PolicyKeySource signingKey(Configuration c) {
+        String file = c.getOptional(LearnerOptions.SIGNING_KEY_FILE).orElse(null);
+        String env = c.getOptional(LearnerOptions.SIGNING_KEY_ENV).orElse(null);
+        if (file != null && env != null) {
+            throw new IllegalArgumentException(OptionErrors.option(LearnerOptions.SIGNING_KEY_FILE) + " and "
+                    + OptionErrors.flag(LearnerOptions.SIGNING_KEY_ENV) + " are exclusive: give one signing key");
+        }
+        if (file == null && env == null) {
+            return null;
+        }
+        ConfigOption<String> option = file != null ? LearnerOptions.SIGNING_KEY_FILE : LearnerOptions.SIGNING_KEY_ENV;
+        try {
+            PolicyKeySource source = file != null ? PolicyKeySource.file(file) : PolicyKeySource.env(env);
+            source.privateKey(); // fail here, not in a task; the key itself is not kept
+            return source;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(OptionErrors.option(option) + ": " + e.getMessage(), e);
+        }
     }
 
     private static String nonBlank(Configuration c, ConfigOption<String> o) {

@@ -194,6 +194,18 @@ public final class LearnerOptions {
             .withDescription("After this many rejected candidates in a row the learner rolls its whole state back "
                     + "to the last published version.");
 
+    public static final ConfigOption<String> SIGNING_KEY_FILE = ConfigOptions.key("signing-key-file")
+            .stringType().noDefaultValue()
+            .withDescription("Ed25519 private key (PKCS#8 PEM, as 'grade keys generate' or 'openssl genpkey -algorithm "
+                    + "ed25519' write it) every published snapshot is signed with; read at start-up and again by "
+                    + "each learner task, so the file must exist where the tasks run. Unset: snapshots are unsigned.");
+
+    public static final ConfigOption<String> SIGNING_KEY_ENV = ConfigOptions.key("signing-key-env")
+            .stringType().noDefaultValue()
+            .withDescription("Name of an environment variable holding the signing key (PEM text or base64 of the "
+                    + "PKCS#8 DER), instead of signing-key-file; it must be set where the job is submitted and where "
+                    + "the tasks run.");
+
     /** Every learner option (the command line accepts these besides GradeOptions). */
     public static List<ConfigOption<?>> all() {
         return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, MAX_VERSION_JUMP,
@@ -201,7 +213,7 @@ public final class LearnerOptions {
                 UPDATE_EVERY, UPDATE_INTERVAL, PUBLISH_INTERVAL, GROUP_SIZE, CLIP_EPSILON, KL_COEF, INNER_EPOCHS,
                 LEARNING_RATE, GRAD_CLIP_NORM, MIN_REWARD_STD, REF_SYNC_EVERY, ALPHA_START, ALPHA_END, ALPHA_HORIZON_REQUESTS,
                 REPLAY_CAPACITY, REPLAY_UPDATES, QUALITY_GATE, HOLDOUT_SHARE, HOLDOUT_WINDOW, GATE_MARGIN,
-                GATE_CONFIDENCE_Z, GATE_MIN_REQUESTS, GATE_MAX_REJECTIONS,
+                GATE_CONFIDENCE_Z, GATE_MIN_REQUESTS, GATE_MAX_REJECTIONS, SIGNING_KEY_FILE, SIGNING_KEY_ENV,
                 ALPHA_MIN, EXPLORATION, GAUSSIAN_SIGMA, SEED, EXPERTS, HIDDEN, TOWER, EPSILON_FLOOR);
     }
 }

@@ -15,6 +15,7 @@ import io.grade.core.policy.PolicyNetwork;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
 import io.grade.model.policy.PolicyForward;
+import io.grade.model.policy.PolicySignatures;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotMetadata;
 import io.grade.model.policy.PolicyVersions;
@@ -23,6 +24,7 @@ import io.grade.model.reward.CompositeReward;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.TrainingStats;
 import io.grade.schemas.codec.EventCodec;
+import java.security.PrivateKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +103,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient PolicyForward publishedPolicy;
     private transient CompositeReward reward;
     private transient EventCodec<PolicySnapshot> codec;
+    /** Signs every published snapshot; null: unsigned. Read in open(), never part of the job graph. */
+    private transient PrivateKey signingKey;
 
     // gauge fields: metrics read stored values, never state
     private transient volatile long gaugeVersion;
@@ -147,6 +151,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         publishTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_PUBLISH_TIMER, Types.LONG));
         reward = new CompositeReward(settings.reward);
         codec = EventCodec.policySnapshots();
+        signingKey = settings.signingKey == null ? null : settings.signingKey.privateKey();
         gaugeReward = Double.NaN;
         gaugeKl = Double.NaN;
         gaugeClip = Double.NaN;
@@ -368,6 +373,9 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
             // The learner's guard should make this impossible; never publish what serving would reject.
             LOG.error("not publishing v{}: {}", version, problems);
             return;
+        }
+        if (signingKey != null) {
+            snapshot = PolicySignatures.sign(snapshot, signingKey);
         }
         p.version = version;
         p.updatesAtLastPublish = learner.updateCount();

@@ -4,6 +4,7 @@ import io.grade.core.grpo.GrpoConfig;
 import io.grade.core.learner.GateSettings;
 import io.grade.core.learner.OnlineLearnerConfig;
 import io.grade.model.policy.PolicyArchitecture;
+import io.grade.model.policy.PolicyKeySource;
 import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
 import java.io.Serializable;
@@ -42,6 +43,8 @@ public final class LearnerSettings implements Serializable {
     final byte[] warmStartSnapshot;
     /** The quality gate, or null: every update is published. */
     final GateSettings gate;
+    /** Where each task reads the Ed25519 signing key (the key itself is never shipped), or null: unsigned. */
+    final PolicyKeySource signingKey;
 
     /**
      * @param updateEvery run a GRPO update when this many labelled requests are buffered (the buffer bound)
@@ -49,11 +52,12 @@ public final class LearnerSettings implements Serializable {
      * @param publishInterval publish a new version at most this often (if an update happened since)
      * @param warmStartSnapshot PolicySnapshot bytes to start from on a fresh start, or null for a cold start
      * @param gate the quality gate, or null to publish every update unjudged
+     * @param signingKey where the learner reads the key it signs every snapshot with, or null to publish unsigned
      */
     public LearnerSettings(String modelId, List<String> taskNames, PolicyArchitecture architecture, FusionKind fusion,
                            double[] betas, RewardConfig reward, OnlineLearnerConfig online, int updateEvery,
                            Duration updateInterval, Duration publishInterval, long initSeed, byte[] warmStartSnapshot,
-                           GateSettings gate) {
+                           GateSettings gate, PolicyKeySource signingKey) {
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.taskNames = new ArrayList<>(taskNames);
         this.architecture = Objects.requireNonNull(architecture, "architecture");
@@ -68,6 +72,7 @@ public final class LearnerSettings implements Serializable {
         this.initSeed = initSeed;
         this.warmStartSnapshot = warmStartSnapshot == null ? null : warmStartSnapshot.clone();
         this.gate = gate;
+        this.signingKey = signingKey;
         if (updateEvery < 1) {
             throw new IllegalArgumentException("learner.update-every must be >= 1, got " + updateEvery);
         }

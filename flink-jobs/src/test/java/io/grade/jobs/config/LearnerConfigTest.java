@@ -3,8 +3,14 @@ package io.grade.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grade.model.policy.PolicyKeySource;
+import io.grade.model.policy.PolicyKeys;
+import io.grade.model.policy.PolicySignatures;
+import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -77,5 +83,37 @@ class LearnerConfigTest {
         assertThatThrownBy(() -> GradeConfig.fromMap(Map.of(key, value)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("option '--" + key + "'");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldLoadTheSigningKeyAtStartUpAndNameTheOptionOfABadOne(@TempDir Path dir) throws Exception {
+        Configuration unsigned = CommandLine.toConfiguration(Map.of());
+        assertThat(LearnerConfig.from(unsigned, GradeConfig.from(unsigned)).signingKey()).isNull();
+
+        KeyPair keys = PolicySignatures.generateKeyPair();
+        Path key = dir.resolve("policy.key");
+        PolicyKeys.write(key, keys.getPrivate());
+        Configuration conf = CommandLine.toConfiguration(Map.of("signing-key-file", key.toString()));
+        LearnerConfig config = LearnerConfig.from(conf, GradeConfig.from(conf));
+        assertThat(config.signingKey()).isEqualTo(PolicyKeySource.file(key.toString()));
+        assertThat(config.effectiveOptions()).containsEntry("signing-key-file", key.toString());
+
+        Path missing = dir.resolve("missing.key");
+        Configuration noFile = CommandLine.toConfiguration(Map.of("signing-key-file", missing.toString()));
+        assertThatThrownBy(() -> LearnerConfig.from(noFile, GradeConfig.from(noFile)))
+                .hasMessageStartingWith("option '--signing-key-file': cannot read key file " + missing);
+        Path pub = dir.resolve("policy.pub");
+        PolicyKeys.write(pub, keys.getPublic());
+        Configuration publicKey = CommandLine.toConfiguration(Map.of("signing-key-file", pub.toString()));
+        assertThatThrownBy(() -> LearnerConfig.from(publicKey, GradeConfig.from(publicKey)))
+                .hasMessage("option '--signing-key-file': key file " + pub
+                        + " holds a PEM 'PUBLIC KEY' block, expected 'PRIVATE KEY'");
+        Configuration unsetEnv = CommandLine.toConfiguration(Map.of("signing-key-env", "GRADE_TEST_UNSET_KEY_42"));
+        assertThatThrownBy(() -> LearnerConfig.from(unsetEnv, GradeConfig.from(unsetEnv)))
+                .hasMessage("option '--signing-key-env': environment variable GRADE_TEST_UNSET_KEY_42 is not set");
+        Configuration both = CommandLine.toConfiguration(Map.of("signing-key-file", key.toString(),
+                "signing-key-env", "X"));
+        assertThatThrownBy(() -> LearnerConfig.from(both, GradeConfig.from(both)))
+                .hasMessageStartingWith("option '--signing-key-file' and --signing-key-env are exclusive");
     }
 }

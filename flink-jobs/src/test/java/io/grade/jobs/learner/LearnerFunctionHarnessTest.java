@@ -12,6 +12,10 @@ import io.grade.core.learner.QualityGate;
 import io.grade.core.learner.QualityGateConfig;
 import io.grade.core.learner.WeightsFunction;
 import io.grade.model.policy.PolicyForward;
+import io.grade.model.policy.PolicyKeySource;
+import io.grade.model.policy.PolicyKeys;
+import io.grade.model.policy.PolicySignatures;
+import io.grade.model.policy.SnapshotProblem;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.reward.CompositeReward;
 import io.grade.core.learner.OnlineLearnerConfig;
@@ -24,6 +28,8 @@ import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.EventCodec;
+import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +39,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LearnerFunctionHarnessTest {
 
@@ -49,6 +56,11 @@ class LearnerFunctionHarnessTest {
     }
 
     static LearnerSettings settings(byte[] warmStart, GateSettings gate, double learningRate) {
+        return settings(warmStart, gate, learningRate, null);
+    }
+
+    static LearnerSettings settings(byte[] warmStart, GateSettings gate, double learningRate,
+                                    PolicyKeySource signingKey) {
         PolicyArchitecture arch = new PolicyArchitecture(FEATURES, 2, 8, 8, TASKS.size(), 1e-3);
         GrpoConfig grpo = GrpoConfig.defaults().withGroupSize(8).withBatchSize(UPDATE_EVERY).withSeed(3)
                 .withLearningRate(learningRate);
@@ -56,7 +68,7 @@ class LearnerFunctionHarnessTest {
         OnlineLearnerConfig online = new OnlineLearnerConfig(grpo, REPLAY_CAPACITY, REPLAY_UPDATES, 1_000_000L);
         return new LearnerSettings("m", TASKS, arch, FusionKind.LOG_LINEAR, new double[] {1e-3, 1e-3, 1e-3},
                 RewardConfig.defaults(TASKS.size()), online, UPDATE_EVERY, Duration.ofSeconds(5),
-                Duration.ofSeconds(10), 11L, warmStart, gate);
+                Duration.ofSeconds(10), 11L, warmStart, gate, signingKey);
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> harness(LearnerSettings s)
@@ -134,6 +146,41 @@ class LearnerFunctionHarnessTest {
             assertThat(published(h)).hasSize(1);
             assertThat(h.numProcessingTimeTimers()).isZero();
         }
+    }
+
+    @Test
+    void withASigningKeyEveryPublishedSnapshotShouldVerifyWithThePublicKey(@TempDir Path dir) throws Exception {
+        KeyPair keys = PolicySignatures.generateKeyPair();
+        Path key = dir.resolve("policy.key");
+        PolicyKeys.write(key, keys.getPrivate());
+        try (var h = harness(settings(null, null, 1e-3, PolicyKeySource.file(key.toString())))) {
+            h.open();
+            h.setProcessingTime(0);
+            feedAndPublish(h, 1);
+            feedAndPublish(h, 2);
+            List<PolicySnapshot> versions = published(h);
+            assertThat(versions).extracting(PolicySnapshot::getVersion).containsExactly(1L, 2L);
+            for (PolicySnapshot s : versions) {
+                assertThat(SnapshotValidator.validate(s)).isEmpty();
+                assertThat(PolicySignatures.verify(s, keys.getPublic())).isEmpty();
+                assertThat(PolicySignatures.verify(s, PolicySignatures.generateKeyPair().getPublic()))
+                        .extracting(SnapshotProblem::kind).containsExactly(SnapshotProblem.Kind.SIGNATURE_INVALID);
+            }
+        }
+        try (var h = harness(settings(null))) { // no key: unsigned, as before
+            h.open();
+            h.setProcessingTime(0);
+            feedAndPublish(h, 1);
+            assertThat(published(h)).singleElement().satisfies(s -> assertThat(s.getSignature()).isNull());
+        }
+    }
+
+    private static void feedAndPublish(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest,
+            PublishedPolicy> h, long round) throws Exception {
+        for (LabelledRequest r : requests(UPDATE_EVERY, round)) {
+            h.processElement(new StreamRecord<>(r, r.closeTime));
+        }
+        h.setProcessingTime(round * 10_000);
     }
 
     @Test

@@ -39,6 +39,10 @@ public record SnapshotProblem(Kind kind, String detail) {
         /** The version is outside [1, {@link PolicyVersions#MAX_VERSION}]: its successor could overflow. */
         VERSION_OUT_OF_RANGE,
         /** The version is more than the configured bound above the version held. */
-        VERSION_JUMP
+        VERSION_JUMP,
+        /** A verification key is configured but the snapshot carries no signature. */
+        SIGNATURE_MISSING,
+        /** The signature does not verify with the configured public key (forged, altered or another key). */
+        SIGNATURE_INVALID
     }
 }
