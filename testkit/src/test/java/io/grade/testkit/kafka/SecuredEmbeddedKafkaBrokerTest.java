@@ -17,7 +17,7 @@ import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
@@ -37,10 +37,12 @@ class SecuredEmbeddedKafkaBrokerTest {
         assertThat(broker.secured()).isTrue();
         String topic = EmbeddedKafkaBroker.uniqueTopic("acl");
         broker.createTopic(topic, 1); // as the super user
+        // TopicAuthorizationException, or ClusterAuthorizationException when the idempotent producer's
+        // InitProducerId is refused first
         assertThat(send(broker.bootstrapServers(), broker.clientProperties("alice"), topic))
-                .isInstanceOf(TopicAuthorizationException.class);
+                .isInstanceOf(AuthorizationException.class);
         assertThat(send(broker.anonymousBootstrapServers(), Map.of(), topic))
-                .isInstanceOf(TopicAuthorizationException.class);
+                .isInstanceOf(AuthorizationException.class);
         try (Admin admin = broker.admin()) {
             admin.createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
                     new AccessControlEntry("User:alice", "*", AclOperation.WRITE, AclPermissionType.ALLOW))))
