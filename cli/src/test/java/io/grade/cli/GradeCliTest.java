@@ -66,6 +66,27 @@ class GradeCliTest {
     }
 
     @Test
+    void generateShouldTakeKafkaPropertiesAsTheJobDoes(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n");
+        CommandLine cli = GradeCli.commandLine();
+        GenerateCommand generate = cli.parseArgs("generate", "--bootstrap-servers", "localhost:9092",
+                        "--kafka-properties", file.toString(), "--kafka-property", "sasl.mechanism=PLAIN",
+                        "--kafka-property", "sasl.jaas.config=x required;")
+                .subcommand().commandSpec().commandLine().getCommand();
+        assertThat(generate.config().kafkaProperties()).containsOnly(Map.entry("security.protocol", "SASL_SSL"),
+                Map.entry("sasl.mechanism", "PLAIN"), Map.entry("sasl.jaas.config", "x required;"));
+
+        cli = GradeCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("generate", "--bootstrap-servers", "localhost:9092",
+                "--kafka-property", "enable.idempotence=false")).isEqualTo(2);
+        assertThat(err.toString()).contains("'enable.idempotence'").doesNotContain("\tat ");
+    }
+
+    @Test
     void benchJoinShouldRejectAnUnknownWorkloadNamingTheOption() {
         CommandLine cli = GradeCli.commandLine();
         StringWriter err = new StringWriter();

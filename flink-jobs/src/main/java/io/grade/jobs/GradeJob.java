@@ -4,6 +4,7 @@ import io.grade.jobs.config.CommandLine;
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.config.LearnerConfig;
 import io.grade.jobs.publish.PublishedPolicy;
+import io.grade.serving.KafkaClientProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -55,7 +56,7 @@ public final class GradeJob {
     }
 
     /**
-     * Parses and validates the flags (the exception names the bad option) and, when the learner is
+     * Parses and validates the flags (the exception names the bad option or refused Kafka property) and, when the learner is
      * on, makes sure the policy topic exists and is compacted and reads the warm-start snapshot.
      * Runs on the client, so the client must reach Kafka.
      */
@@ -63,6 +64,10 @@ public final class GradeJob {
         Configuration conf = CommandLine.toConfiguration(CommandLine.toMap(args));
         GradeConfig join = GradeConfig.from(conf);
         LearnerConfig learner = LearnerConfig.from(conf, join);
+        if (!join.kafkaProperties().isEmpty()) {
+            LOG.info("extra Kafka client properties of every client of the job: {}",
+                    KafkaClientProperties.masked(join.kafkaProperties()));
+        }
         byte[] warm = learner.enabled() ? LearnerPipeline.prepare(join, learner) : null;
         return new Job(join, learner, warm);
     }

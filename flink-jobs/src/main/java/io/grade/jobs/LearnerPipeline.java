@@ -2,6 +2,7 @@ package io.grade.jobs;
 
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.config.LearnerConfig;
+import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.learner.LearnerFunction;
 import io.grade.jobs.learner.LearnerOperator;
 import io.grade.jobs.learner.LearnerSettings;
@@ -63,6 +64,7 @@ public final class LearnerPipeline {
     public static void attachPolicySink(DataStream<PublishedPolicy> policies, GradeConfig join, LearnerConfig learner) {
         KafkaSink<PublishedPolicy> sink = KafkaSink.<PublishedPolicy>builder()
                 .setBootstrapServers(join.bootstrapServers())
+                .setKafkaProducerConfig(KafkaConnectors.clientProperties(join))
                 .setRecordSerializer(new PolicyRecordSerializer(learner.policyTopic()))
                 .setDeliveryGuarantee(join.deliveryGuarantee())
                 .setTransactionalIdPrefix(join.transactionalIdPrefix() + "-policy")
@@ -78,14 +80,14 @@ public final class LearnerPipeline {
      * the Stage 1 file, else none = cold start). A restore from a checkpoint ignores it.
      */
     public static byte[] prepare(GradeConfig join, LearnerConfig learner) {
-        PolicyTopic.ensure(join.bootstrapServers(), learner.policyTopic(), learner.policyMaxMessageBytes(), (short) -1,
-                PREPARE_TIMEOUT);
+        PolicyTopic.ensure(join.bootstrapServers(), join.kafkaProperties(), learner.policyTopic(),
+                learner.policyMaxMessageBytes(), (short) -1, PREPARE_TIMEOUT);
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         ServingPolicy expected = ServingPolicy.staticWeights(learner.modelId(), Arrays.asList(join.taskNames()),
                 join.featureDim(), join.fusion(), join.betas(), uniform(join.tasks()));
         if (learner.warmStart()) {
-            Optional<PolicySnapshot> newest = WarmStart.newest(join.bootstrapServers(), learner.policyTopic(),
-                    expected, learner.maxVersionJump(), PREPARE_TIMEOUT);
+            Optional<PolicySnapshot> newest = WarmStart.newest(join.bootstrapServers(), join.kafkaProperties(),
+                    learner.policyTopic(), expected, learner.maxVersionJump(), PREPARE_TIMEOUT);
             if (newest.isPresent()) {
                 return codec.encode(newest.get());
             }

@@ -259,21 +259,21 @@ public final class EventGenerator implements AutoCloseable {
     private PolicyClient policyClient() {
         PolicyClient.Builder b = PolicyClient.builder(config.bootstrapServers(), config.policyTopic(), staticPolicy)
                 .onAccepted(s -> stats.policyAccepted(s.getVersion(), s.getCreatedAt(), Instant.now()));
-        config.kafkaProperties().forEach(b::consumerProperty);
-        return b.build();
+        return b.kafkaProperties(config.kafkaProperties()).build();
     }
 
+    /** Tunable defaults, then the extra Kafka properties, then what the generator must control. */
     private Properties producerProperties() {
         Properties p = new Properties();
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "grade-generator-" + config.seed());
+        p.putAll(config.kafkaProperties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "grade-generator-" + config.seed());
-        p.putAll(config.kafkaProperties());
         return p;
     }
 }

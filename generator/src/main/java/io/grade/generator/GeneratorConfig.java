@@ -1,5 +1,7 @@
 package io.grade.generator;
 
+import io.grade.serving.KafkaClientProperties;
+import io.grade.serving.PolicyClient;
 import io.grade.simulator.WorldConfig;
 import io.grade.simulator.WorldSpec;
 import java.time.Duration;
@@ -43,7 +45,8 @@ import java.util.Set;
  * @param policyWarmUp how long to wait for the serving client to read the policy topic before serving
  *     ({@code --policy-warm-up})
  * @param kafkaProperties extra Kafka client properties for the producer and the policy consumer (security
- *     settings and the like); they override the generator's own
+ *     settings and the like; {@code --kafka-property}, {@code --kafka-properties}); those the generator sets
+ *     itself ({@link #RESERVED_KAFKA_PROPERTIES}) are refused
  */
 public record GeneratorConfig(
         String bootstrapServers,
@@ -126,6 +129,21 @@ public record GeneratorConfig(
             throw new IllegalArgumentException("--policy-warm-up must be >= 0, got " + policyWarmUp);
         }
         kafkaProperties = Map.copyOf(Objects.requireNonNull(kafkaProperties, "kafkaProperties"));
+        KafkaClientProperties.refuse(kafkaProperties, RESERVED_KAFKA_PROPERTIES, "the generator");
+    }
+
+    /**
+     * Kafka properties the generator sets itself, refused in {@code kafkaProperties}: those of its
+     * producer (bytes, idempotent, acks=all) and those of its serving client ({@link
+     * PolicyClient#RESERVED_PROPERTIES}).
+     */
+    public static final Map<String, String> RESERVED_KAFKA_PROPERTIES = reservedKafkaProperties();
+
+    private static Map<String, String> reservedKafkaProperties() {
+        Map<String, String> m = new java.util.HashMap<>(PolicyClient.RESERVED_PROPERTIES);
+        m.put("enable.idempotence", "the generator's producer is idempotent");
+        m.put("acks", "the generator's producer waits for all in-sync replicas");
+        return Map.copyOf(m);
     }
 
     /** A builder preset to the defaults; only the bootstrap servers have none. */
@@ -255,6 +273,13 @@ public record GeneratorConfig(
         public Builder drainFeedback(boolean v) { drainFeedback = v; return this; }
         public Builder policyWarmUp(Duration v) { policyWarmUp = v; return this; }
         public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
+        /** One extra Kafka client property (added to those given so far). */
+        public Builder kafkaProperty(String key, String value) {
+            Map<String, String> m = new java.util.LinkedHashMap<>(kafkaProperties);
+            m.put(key, value);
+            kafkaProperties = m;
+            return this;
+        }
 
         /** Builds and validates. */
         public GeneratorConfig build() {

@@ -29,6 +29,16 @@ class GeneratorConfigTest {
     }
 
     @Test
+    void shouldTakeExtraKafkaPropertiesAndRefuseThoseItControls() {
+        GeneratorConfig c = GeneratorConfig.builder("b:1").kafkaProperty("security.protocol", "SASL_SSL")
+                .kafkaProperty("sasl.mechanism", "PLAIN").build();
+        assertThat(c.kafkaProperties()).containsOnlyKeys("security.protocol", "sasl.mechanism");
+        rejects(b -> b.kafkaProperty("enable.idempotence", "false"), "'enable.idempotence'");
+        rejects(b -> b.kafkaProperty("isolation.level", "read_uncommitted"), "'isolation.level'");
+        rejects(b -> b.kafkaProperty("value.serializer", "x"), "'value.serializer'");
+    }
+
+    @Test
     void shouldNormaliseStaticWeights() {
         GeneratorConfig c = GeneratorConfig.builder("b:1").staticWeights(new double[] {2, 1, 1, 0}).build();
         assertThat(c.staticWeights()).containsExactly(0.5, 0.25, 0.25, 0.0);

@@ -382,6 +382,17 @@ public final class PolicyClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Consumer properties the client sets itself and {@link Builder#kafkaProperty} refuses: it
+     * reads bytes, committed records only (an aborted snapshot is never served), replays from the
+     * beginning and keeps no group or offsets.
+     */
+    public static final Map<String, String> RESERVED_PROPERTIES = KafkaClientProperties.reserved(Map.of(
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "the client reads read_committed: aborted snapshots are never served",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "the client keeps no offsets",
+            ConsumerConfig.GROUP_ID_CONFIG, "the client assigns the partitions itself and keeps no group",
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "the client replays the topic from the beginning"));
+
     /** Builder of {@link PolicyClient}. */
     public static final class Builder {
         private final String bootstrapServers;
@@ -405,9 +416,19 @@ public final class PolicyClient implements AutoCloseable {
             this.fallback = Objects.requireNonNull(fallback, "fallback");
         }
 
-        /** Extra Kafka consumer property (security settings and the like). */
-        public Builder consumerProperty(String key, Object value) {
-            overrides.put(key, value);
+        /**
+         * Extra Kafka consumer property (security settings and the like, e.g. {@code
+         * security.protocol}, {@code sasl.jaas.config}); the properties of {@link #RESERVED_PROPERTIES}
+         * are refused by {@link #build()}.
+         */
+        public Builder kafkaProperty(String key, Object value) {
+            overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** {@link #kafkaProperty} for each entry (e.g. from {@link KafkaClientProperties#merge}). */
+        public Builder kafkaProperties(Map<?, ?> properties) {
+            properties.forEach((k, v) -> kafkaProperty(String.valueOf(k), v));
             return this;
         }
 
@@ -495,9 +516,11 @@ public final class PolicyClient implements AutoCloseable {
 
         /**
          * @throws IllegalArgumentException naming the setting when a duration is not positive, the
-         *     initial backoff exceeds the maximum, or the fallback disagrees with the expectations
+         *     initial backoff exceeds the maximum, the fallback disagrees with the expectations, or a
+         *     Kafka property of {@link #RESERVED_PROPERTIES} is set
          */
         public PolicyClient build() {
+            KafkaClientProperties.refuse(overrides, RESERVED_PROPERTIES, "the PolicyClient");
             positive("pollTimeout", pollTimeout);
             positive("requestTimeout", requestTimeout);
             positive("metadataInterval", metadataInterval);

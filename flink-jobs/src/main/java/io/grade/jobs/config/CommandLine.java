@@ -10,9 +10,15 @@ import org.apache.flink.configuration.Configuration;
 /**
  * Command-line flags ({@code --impressions-topic x}, {@code --key=value}, a bare {@code --bounded}
  * meaning true) to a Flink {@link Configuration} of {@link GradeOptions}. Unlike ParameterTool it
- * rejects unknown flags, so a typo fails at start-up instead of silently running on a default.
+ * rejects unknown flags, so a typo fails at start-up instead of silently running on a default, and
+ * a flag given twice, except {@code --kafka-property}, which is repeatable.
  */
 public final class CommandLine {
+
+    /** Flags that may be given more than once; their values are joined with {@link #REPEAT_SEPARATOR}. */
+    static final Set<String> REPEATABLE = Set.of(GradeOptions.KAFKA_PROPERTY.key());
+    /** Joins the values of a repeated flag (a line break: no command-line value holds one). */
+    public static final String REPEAT_SEPARATOR = "\n";
 
     private CommandLine() {}
 
@@ -39,6 +45,10 @@ public final class CommandLine {
                 value = args[++i];
             } else {
                 value = "true";
+            }
+            if (REPEATABLE.contains(key) && out.containsKey(key)) {
+                out.put(key, out.get(key) + REPEAT_SEPARATOR + value);
+                continue;
             }
             if (out.put(key, value) != null) {
                 throw new IllegalArgumentException("option '--" + key + "' is given twice");

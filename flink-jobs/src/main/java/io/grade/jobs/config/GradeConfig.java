@@ -8,7 +8,9 @@ import io.grade.schemas.codec.DecodeLimits;
 import io.grade.model.reward.FormatConstraints;
 import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
+import io.grade.serving.KafkaClientProperties;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -43,6 +46,7 @@ public final class GradeConfig implements Serializable {
     private final Map<String, String> effective;
     private final String bootstrapServers;
     private final String groupId;
+    private final Map<String, String> kafkaProperties;
     private final String impressionsTopic;
     private final String feedbackTopic;
     private final String deadLetterTopic;
@@ -88,6 +92,7 @@ public final class GradeConfig implements Serializable {
     private GradeConfig(Configuration c) {
         bootstrapServers = nonBlank(c, BOOTSTRAP_SERVERS);
         groupId = nonBlank(c, GROUP_ID);
+        kafkaProperties = kafkaProperties(c);
         impressionsTopic = nonBlank(c, IMPRESSIONS_TOPIC);
         feedbackTopic = nonBlank(c, FEEDBACK_TOPIC);
         deadLetterTopic = nonBlank(c, DEAD_LETTER_TOPIC);
@@ -225,6 +230,38 @@ public final class GradeConfig implements Serializable {
             Object v = c.get(option);
             effective.put(option.key(), v == null ? "" : String.valueOf(v));
         }
+        // secret values never reach the logs or the dashboard
+        effective.put(KAFKA_PROPERTY.key(), kafkaPropertyEntries(c).stream().map(KafkaClientProperties::masked)
+                .collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * Kafka client properties the job sets itself on its sources, sinks, admin client or warm-start
+     * reader; refused in {@code --kafka-property} and {@code --kafka-properties}.
+     */
+    public static final Map<String, String> RESERVED_KAFKA_PROPERTIES = KafkaClientProperties.reserved(Map.of(
+            "group.id", "use --" + GROUP_ID.key(),
+            "transactional.id", "the sinks derive it from --" + TRANSACTIONAL_ID_PREFIX.key(),
+            "transaction.timeout.ms", "use --" + TRANSACTION_TIMEOUT.key(),
+            "isolation.level", "the job reads read_committed: never what a transactional producer aborted",
+            "enable.idempotence", "the exactly-once sinks need idempotent producers",
+            "acks", "the sinks write with acks=all",
+            "enable.auto.commit", "the sources commit offsets on checkpoints",
+            "auto.offset.reset", "use --" + STARTING_OFFSETS.key(),
+            "max.request.size", "derived from --" + MAX_DEAD_LETTER_BYTES.key() + " and --policy-max-message-bytes"));
+
+    /** The file's properties overridden by the flag's entries, checked against the reserved ones. */
+    private static Map<String, String> kafkaProperties(Configuration c) {
+        String file = get(c, KAFKA_PROPERTIES).trim();
+        Map<String, String> merged = KafkaClientProperties.merge(file.isEmpty() ? null : Path.of(file),
+                kafkaPropertyEntries(c));
+        KafkaClientProperties.refuse(merged, RESERVED_KAFKA_PROPERTIES, "the job");
+        return Map.copyOf(merged);
+    }
+
+    private static List<String> kafkaPropertyEntries(Configuration c) {
+        String v = get(c, KAFKA_PROPERTY);
+        return v.isBlank() ? List.of() : List.of(v.split(CommandLine.REPEAT_SEPARATOR));
     }
 
     /** Validates every option; the message of the exception names the bad option. */
@@ -246,6 +283,11 @@ public final class GradeConfig implements Serializable {
 
     public String bootstrapServers() { return bootstrapServers; }
     public String groupId() { return groupId; }
+    /**
+     * Extra Kafka client properties of every client of the job (--kafka-properties overridden by
+     * --kafka-property); they may hold secrets: log {@link KafkaClientProperties#masked} only.
+     */
+    public Map<String, String> kafkaProperties() { return kafkaProperties; }
     public String impressionsTopic() { return impressionsTopic; }
     public String feedbackTopic() { return feedbackTopic; }
     public String deadLetterTopic() { return deadLetterTopic; }

@@ -28,6 +28,19 @@ public final class GradeOptions {
             .stringType().defaultValue("grade")
             .withDescription("Kafka consumer group id of the job's sources (offsets are committed on checkpoints).");
 
+    public static final ConfigOption<String> KAFKA_PROPERTY = ConfigOptions.key("kafka-property")
+            .stringType().defaultValue("")
+            .withDescription("Extra Kafka client property key=value for every Kafka client of the job (sources, "
+                    + "sinks, the admin client and the warm-start reader), e.g. security.protocol=SASL_SSL; "
+                    + "repeatable, overrides the same key of kafka-properties. Properties the job sets itself "
+                    + "(serializers, isolation.level, transactional.id, enable.idempotence, acks, group.id, ...) "
+                    + "are refused. Secret values (sasl.jaas.config, *.password) are never logged.");
+
+    public static final ConfigOption<String> KAFKA_PROPERTIES = ConfigOptions.key("kafka-properties")
+            .stringType().defaultValue("")
+            .withDescription("Java properties file of extra Kafka client properties, read where the job is "
+                    + "submitted (as kafka-property, which overrides its entries).");
+
     public static final ConfigOption<String> IMPRESSIONS_TOPIC = ConfigOptions.key("impressions-topic")
             .stringType().defaultValue("grade.impressions")
             .withDescription("Topic of Avro single-object encoded Impression events, keyed by user id.");
@@ -243,6 +256,8 @@ public final class GradeOptions {
         List<ConfigOption<?>> all = new ArrayList<>();
         all.add(BOOTSTRAP_SERVERS);
         all.add(GROUP_ID);
+        all.add(KAFKA_PROPERTY);
+        all.add(KAFKA_PROPERTIES);
         all.add(IMPRESSIONS_TOPIC);
         all.add(FEEDBACK_TOPIC);
         all.add(DEAD_LETTER_TOPIC);

@@ -48,6 +48,7 @@ public final class KafkaConnectors {
     public static KafkaSource<InputRecord> source(GradeConfig c, OffsetsInitializer stoppingOffsets,
                                                   KafkaRecordDeserializationSchema<InputRecord> deserializer) {
         KafkaSourceBuilder<InputRecord> b = KafkaSource.<InputRecord>builder()
+                .setProperties(clientProperties(c))
                 .setBootstrapServers(c.bootstrapServers())
                 .setTopics(c.impressionsTopic(), c.feedbackTopic())
                 .setGroupId(c.groupId())
@@ -106,16 +107,30 @@ public final class KafkaConnectors {
                 .build();
     }
 
-    /** Producer properties shared by the job's sinks. */
+    /**
+     * Producer properties shared by the job's sinks: tunable defaults, then the extra client
+     * properties (--kafka-property, --kafka-properties), then what the job controls.
+     */
     static Properties producerProperties(GradeConfig c) {
         Properties p = new Properties();
-        p.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()));
-        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
         p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
         // Records become visible only at the checkpoint's commit, so larger batches cost no
         // latency: 256 KiB holds ~190 labelled requests against ~11 in the default 16 KiB,
         // i.e. far fewer produce requests for the producer and the broker.
         p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(SINK_BATCH_BYTES));
+        p.putAll(clientProperties(c));
+        p.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(c.transactionTimeout().toMillis()));
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        return p;
+    }
+
+    /**
+     * The extra Kafka client properties of every client of the job (security and the like), as
+     * {@link Properties}; the job's reserved ones are refused when the configuration is built.
+     */
+    public static Properties clientProperties(GradeConfig c) {
+        Properties p = new Properties();
+        p.putAll(c.kafkaProperties());
         return p;
     }
 }

@@ -45,7 +45,17 @@ public final class PolicyTopic {
      */
     public static void ensure(String bootstrapServers, String topic, int maxMessageBytes, short replication,
                               Duration timeout) {
+        ensure(bootstrapServers, Map.of(), topic, maxMessageBytes, replication, timeout);
+    }
+
+    /**
+     * As {@link #ensure(String, String, int, short, Duration)}, the admin client configured with
+     * {@code clientProperties} too (security settings and the like; the job's --kafka-property).
+     */
+    public static void ensure(String bootstrapServers, Map<String, String> clientProperties, String topic,
+                              int maxMessageBytes, short replication, Duration timeout) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         long ms = Math.max(1, timeout.toMillis());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(ms));

@@ -6,6 +6,7 @@ import io.grade.serving.PolicyClient;
 import io.grade.serving.PolicyClientHealth;
 import io.grade.serving.ServingPolicy;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -40,9 +41,20 @@ public final class WarmStart {
      */
     public static Optional<PolicySnapshot> newest(String bootstrapServers, String topic, ServingPolicy fallback,
                                                   long maxVersionJump, Duration timeout) {
+        return newest(bootstrapServers, Map.of(), topic, fallback, maxVersionJump, timeout);
+    }
+
+    /**
+     * As {@link #newest(String, String, ServingPolicy, long, Duration)}, the reader configured with
+     * {@code clientProperties} too (security settings and the like; the job's --kafka-property).
+     */
+    public static Optional<PolicySnapshot> newest(String bootstrapServers, Map<String, String> clientProperties,
+                                                  String topic, ServingPolicy fallback, long maxVersionJump,
+                                                  Duration timeout) {
         AtomicReference<PolicySnapshot> newest = new AtomicReference<>();
         PolicyClientHealth health;
         try (PolicyClient client = PolicyClient.builder(bootstrapServers, topic, fallback)
+                .kafkaProperties(clientProperties)
                 .maxVersionJump(maxVersionJump)
                 .onAccepted(newest::set)
                 .build()

@@ -1,5 +1,6 @@
 package io.grade.testkit.kafka;
 
+import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,11 +14,26 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
+    private final Map<String, String> saslUsers;
     private EmbeddedKafkaBroker broker;
+
+    /** A plain broker (PLAINTEXT, no authorizer). */
+    public KafkaBrokerExtension() {
+        this(null);
+    }
+
+    private KafkaBrokerExtension(Map<String, String> saslUsers) {
+        this.saslUsers = saslUsers;
+    }
+
+    /** A secured broker ({@link EmbeddedKafkaBroker#startSecured}) with these SASL/PLAIN users (name -> password). */
+    public static KafkaBrokerExtension secured(Map<String, String> users) {
+        return new KafkaBrokerExtension(Map.copyOf(users));
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        broker = EmbeddedKafkaBroker.start();
+        broker = saslUsers == null ? EmbeddedKafkaBroker.start() : EmbeddedKafkaBroker.startSecured(saslUsers);
     }
 
     @Override
