@@ -1,6 +1,6 @@
 """Produces the hand-checked numbers of PolicyForwardTest (run: python3 policy_forward_expected.py).
 
-A direct transcription of GRADE-SPEC section 4 with plain lists, independent of the Java code.
+A direct transcription of docs/SPEC.md section 4 with plain lists, independent of the Java code.
 """
 import math
 

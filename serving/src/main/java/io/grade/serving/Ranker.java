@@ -5,7 +5,7 @@ import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.DirichletSampler;
 
 /**
- * Ranks candidates with a serving policy (GRADE-SPEC section 3), optionally exploring around
+ * Ranks candidates with a serving policy (docs/SPEC.md section 3), optionally exploring around
  * pi(x) with Dirichlet(max(alphaHat * pi, alphaMin)) draws from a generator the caller seeds.
  */
 public final class Ranker {

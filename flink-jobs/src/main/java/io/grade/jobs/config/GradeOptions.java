@@ -198,7 +198,7 @@ public final class GradeOptions {
 
     public static final ConfigOption<FusionKind> FUSION = ConfigOptions.key("fusion")
             .enumType(FusionKind.class).defaultValue(FusionKind.LOG_LINEAR)
-            .withDescription("Fusion form of the served weights: LOG_LINEAR or LINEAR (GRADE-SPEC section 3).");
+            .withDescription("Fusion form of the served weights: LOG_LINEAR or LINEAR (docs/SPEC.md section 3).");
 
     public static final ConfigOption<List<Double>> BETAS = ConfigOptions.key("betas")
             .doubleType().asList().noDefaultValue()

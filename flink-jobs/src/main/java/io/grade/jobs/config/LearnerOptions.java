@@ -14,7 +14,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * Options of the learner stage and the policy broadcast (GRADE-SPEC sections 4, 5, 7, 9). Keys are
+ * Options of the learner stage and the policy broadcast (docs/SPEC.md sections 4, 5, 7, 9). Keys are
  * also command-line flags; defaults are the spec's.
  */
 public final class LearnerOptions {

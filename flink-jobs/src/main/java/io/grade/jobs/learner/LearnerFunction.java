@@ -48,7 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The online GRPO learner (GRADE-SPEC section 7) as a keyed function on the model id (one key, so
+ * The online GRPO learner (docs/SPEC.md section 7) as a keyed function on the model id (one key, so
  * parallelism 1 and one policy). Labelled requests are buffered (bounded by {@code updateEvery});
  * an update runs when the buffer is full or {@code updateInterval} passed; a new version is
  * published at most every {@code publishInterval}. Each new batch is followed by {@code

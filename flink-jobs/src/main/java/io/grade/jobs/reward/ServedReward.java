@@ -8,7 +8,7 @@ import io.grade.model.reward.RewardConfig;
 import io.grade.schemas.FusionKind;
 
 /**
- * Composite reward (GRADE-SPEC section 6) of the ranking serving actually showed: the shown items by
+ * Composite reward (docs/SPEC.md section 6) of the ranking serving actually showed: the shown items by
  * position, then the scored-but-unshown ones by their fused score under the served weights. Not
  * thread-safe (one instance per operator instance).
  *

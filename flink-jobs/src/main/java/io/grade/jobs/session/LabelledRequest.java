@@ -36,7 +36,7 @@ public class LabelledRequest {
     public int sessionPosition;
     /** Requests in the session so far (when the window closed). */
     public int sessionRequests;
-    /** Composite reward of the served ranking with the final labels (GRADE-SPEC section 6). */
+    /** Composite reward of the served ranking with the final labels (docs/SPEC.md section 6). */
     public double rewardPost;
     public double rewardPrior;
     public double rewardFormat;

@@ -151,7 +151,7 @@ public final class TrainingRequest {
     }
 
     /**
-     * Gains g_j = sum_k c_k y_jk (GRADE-SPEC section 8).
+     * Gains g_j = sum_k c_k y_jk (docs/SPEC.md section 8).
      *
      * @param taskImportance c, one entry per task
      */

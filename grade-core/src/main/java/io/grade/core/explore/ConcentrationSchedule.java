@@ -1,7 +1,7 @@
 package io.grade.core.explore;
 
 /**
- * Cosine schedule of the Dirichlet concentration (GRADE-SPEC section 5):
+ * Cosine schedule of the Dirichlet concentration (docs/SPEC.md section 5):
  * alphaHat(t) = alphaEnd - (alphaEnd - alphaStart) * (1 + cos(pi * min(t / T, 1))) / 2,
  * so exploration is wide at the start (alphaStart) and narrows to alphaEnd after T updates.
  *

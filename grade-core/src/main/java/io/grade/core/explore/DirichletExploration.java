@@ -8,7 +8,7 @@ import org.apache.commons.rng.sampling.distribution.AhrensDieterMarsagliaTsangGa
 import org.apache.commons.rng.sampling.distribution.ContinuousSampler;
 
 /**
- * Dirichlet exploration (GRADE-SPEC section 5): alpha = max(alphaHat * pi, alphaMin), p ~ Dir(alpha)
+ * Dirichlet exploration (docs/SPEC.md section 5): alpha = max(alphaHat * pi, alphaMin), p ~ Dir(alpha)
  * drawn as normalised Gamma(alpha_k, 1) variates.
  *
  * <p>The static methods are the maths (log density, its gradient, the closed-form KL and its

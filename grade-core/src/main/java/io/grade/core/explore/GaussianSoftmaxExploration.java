@@ -4,7 +4,7 @@ import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 
 /**
- * The Gaussian-softmax ablation (GRADE-SPEC section 5): u = logits + sigma * N(0, I), p = softmax(u).
+ * The Gaussian-softmax ablation (docs/SPEC.md section 5): u = logits + sigma * N(0, I), p = softmax(u).
  *
  * <p>The sampled object is u, so log densities are the isotropic Gaussian ones over the logits,
  * -|u - mu|^2 / (2 sigma^2) - (n/2) ln(2 pi sigma^2), and gradients flow into the logits

@@ -8,7 +8,7 @@ import io.grade.core.explore.GaussianSoftmaxExploration;
 import java.util.Objects;
 
 /**
- * Options of the GRPO learner (GRADE-SPEC sections 5 and 7), spec defaults in {@link #defaults()}.
+ * Options of the GRPO learner (docs/SPEC.md sections 5 and 7), spec defaults in {@link #defaults()}.
  *
  * @param groupSize G, samples per request, >= 2 (a group of one has no spread)
  * @param batchSize B, requests per update: the target the streaming operator buffers to; the

@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The critic-free GRPO learner of GRADE-SPEC section 7 with Dirichlet (or Gaussian-softmax)
+ * The critic-free GRPO learner of docs/SPEC.md section 7 with Dirichlet (or Gaussian-softmax)
  * exploration: one {@link #update} per batch of labelled requests.
  *
  * <p>Per update: one batched forward pass of the current policy gives the sampling ("old")
@@ -98,7 +98,7 @@ public final class GrpoLearner {
 
     /**
      * A learner starting from {@code initialPolicy} (copied), which is also the first reference
-     * policy (GRADE-SPEC section 8: the Stage 1 result is version 1 and the first reference).
+     * policy (docs/SPEC.md section 8: the Stage 1 result is version 1 and the first reference).
      */
     public GrpoLearner(GrpoConfig config, CompositeReward reward, PolicyNetwork initialPolicy) {
         this.config = Objects.requireNonNull(config, "config");

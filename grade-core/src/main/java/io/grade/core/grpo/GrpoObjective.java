@@ -1,7 +1,7 @@
 package io.grade.core.grpo;
 
 /**
- * The critic-free parts of the GRPO objective (GRADE-SPEC section 7) on plain arrays: group-relative
+ * The critic-free parts of the GRPO objective (docs/SPEC.md section 7) on plain arrays: group-relative
  * advantages and the clipped surrogate with its derivative. Stateless; the learner calls these on
  * flat B*G arrays (request b's group occupies [b*G, (b+1)*G)).
  */

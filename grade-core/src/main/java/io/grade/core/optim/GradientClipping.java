@@ -2,7 +2,7 @@ package io.grade.core.optim;
 
 import io.grade.core.policy.Gradients;
 
-/** Gradient clipping by global L2 norm (GRADE-SPEC section 7: clip 1.0). */
+/** Gradient clipping by global L2 norm (docs/SPEC.md section 7: clip 1.0). */
 public final class GradientClipping {
 
     private GradientClipping() {}

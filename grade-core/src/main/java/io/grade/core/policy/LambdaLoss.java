@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Stage 1 loss (GRADE-SPEC section 8): LambdaLoss "NDCG-Loss2" of Wang et al., 2018 (The
+ * Stage 1 loss (docs/SPEC.md section 8): LambdaLoss "NDCG-Loss2" of Wang et al., 2018 (The
  * LambdaLoss Framework for Ranking Metric Optimization, CIKM), applied to the fused scores of a
  * request, with the ranking taken hard (the mass of H(pi|f) on the ranking by current scores).
  *
@@ -38,7 +38,7 @@ public final class LambdaLoss {
     public enum Gain {
         /** 2^g - 1, as in the LambdaLoss paper and classic NDCG. */
         EXPONENTIAL,
-        /** g itself, matching the reward's linear-gain NDCG (GRADE-SPEC section 6). */
+        /** g itself, matching the reward's linear-gain NDCG (docs/SPEC.md section 6). */
         LINEAR
     }
 

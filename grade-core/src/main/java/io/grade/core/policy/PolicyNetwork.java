@@ -19,7 +19,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The MMoE-like policy network pi_theta(x) on ND4J in double precision, with a batched forward pass
- * and a hand-written backward pass (GRADE-SPEC section 4; same maths as
+ * and a hand-written backward pass (docs/SPEC.md section 4; same maths as
  * {@link io.grade.model.policy.PolicyForward}, which serving uses).
  *
  * <p>Backward follows the forward caches: with S = softmax(logits) and pi = (1 - n eps) S + eps,

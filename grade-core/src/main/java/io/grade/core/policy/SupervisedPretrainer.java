@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 1 of GRADE (GRADE-SPEC section 8): fits pi_theta to logged labelled requests by minibatch
+ * Stage 1 of GRADE (docs/SPEC.md section 8): fits pi_theta to logged labelled requests by minibatch
  * Adam on {@link LambdaLoss} of the fused ranking. The result is policy version 1 and the first
  * reference policy. Deterministic for a given seed and data order.
  */
@@ -105,7 +105,7 @@ public final class SupervisedPretrainer {
 
     /**
      * Mean NDCG@K of the ranking by fused scores f(pi(x)), linear gains g_j = sum_k c_k y_jk, log2
-     * discount (GRADE-SPEC section 6), over the requests with a positive gain; NaN if there are none.
+     * discount (docs/SPEC.md section 6), over the requests with a positive gain; NaN if there are none.
      */
     public static double meanNdcg(PolicyNetwork net, List<TrainingRequest> data, double[] taskImportance, int k) {
         INDArray pi = net.forward(features(data, net.architecture().featureDim())).pi();

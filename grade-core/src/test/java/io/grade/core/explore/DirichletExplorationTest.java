@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class DirichletExplorationTest {
 
-    /** Relative error allowed between analytic gradients and central differences (GRADE-SPEC 7). */
+    /** Relative error allowed between analytic gradients and central differences (docs/SPEC.md section 7). */
     private static final double GRADIENT_TOLERANCE = 1e-4;
     /** Central difference step: truncation O(h^2) ~ 1e-10 and rounding ~ 1e-16 / h ~ 1e-11. */
     private static final double H = 1e-5;

@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The whole GRPO loss (clipped surrogate + closed-form KL) differentiated through the policy
  * network, checked against central differences for every entry of every parameter tensor
- * (GRADE-SPEC section 7), with samples, old log densities, advantages and the reference fixed.
+ * (docs/SPEC.md section 7), with samples, old log densities, advantages and the reference fixed.
  */
 class GrpoGradientCheckTest {
 

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class PolicyNetworkTest {
 
-    /** Relative error bound of the finite-difference check (GRADE-SPEC section 7). */
+    /** Relative error bound of the finite-difference check (docs/SPEC.md section 7). */
     private static final double MAX_RELATIVE_ERROR = 1e-4;
     private static final double STEP = 1e-6;
     private static final PolicyArchitecture SMALL = new PolicyArchitecture(5, 3, 4, 4, 3, 1e-3);

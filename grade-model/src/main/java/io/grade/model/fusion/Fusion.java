@@ -2,7 +2,7 @@ package io.grade.model.fusion;
 
 import io.grade.schemas.FusionKind;
 
-/** Multi-task fusion (GRADE-SPEC section 3): turns per-task scores and a weight vector into one ranking score. */
+/** Multi-task fusion (docs/SPEC.md section 3): turns per-task scores and a weight vector into one ranking score. */
 public final class Fusion {
 
     private Fusion() {}

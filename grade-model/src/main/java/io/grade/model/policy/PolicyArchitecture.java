@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Shape of the MMoE-like policy network (GRADE-SPEC section 4): feature dimension d, experts E,
+ * Shape of the MMoE-like policy network (docs/SPEC.md section 4): feature dimension d, experts E,
  * expert hidden size H, tower size T, tasks n and the weight floor eps.
  *
  * @param featureDim d, >= 1

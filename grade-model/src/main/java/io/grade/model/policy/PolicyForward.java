@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * The policy's forward pass pi(x) on plain arrays (GRADE-SPEC section 4), shared by serving and
+ * The policy's forward pass pi(x) on plain arrays (docs/SPEC.md section 4), shared by serving and
  * the learner's tests; serving computes exactly what the learner trained.
  *
  * <pre>

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks a received {@link PolicySnapshot} before serving uses it (GRADE-SPEC section 9). Returns
+ * Checks a received {@link PolicySnapshot} before serving uses it (docs/SPEC.md section 9). Returns
  * every problem found rather than stopping at the first, so a rejected snapshot can be logged with
  * all its defects. Serving ({@code PolicyHolder}) and the job's warm start both call
  * {@link #validate(PolicySnapshot, SnapshotExpectations, long)}; whether a valid version is newer

@@ -3,7 +3,7 @@ package io.grade.model.reward;
 import io.grade.model.fusion.Fusion;
 
 /**
- * The composite reward of GRADE-SPEC section 6. Immutable and thread-safe; {@link #prepare} does
+ * The composite reward of docs/SPEC.md section 6. Immutable and thread-safe; {@link #prepare} does
  * the per-request work once (gains, ideal DCGs) so that evaluating many sampled weight vectors of
  * one request costs a dot product per item, a sort of a short list and K look-ups per task.
  */

@@ -3,7 +3,7 @@ package io.grade.model.reward;
 import java.util.Arrays;
 
 /**
- * Soft structure prior on fusion weights (GRADE-SPEC section 6, R_format): a preferred order of
+ * Soft structure prior on fusion weights (docs/SPEC.md section 6, R_format): a preferred order of
  * tasks (p_a >= p_b) and per-task bounds lo_k <= p_k <= hi_k. F(p) is the fraction satisfied.
  *
  * <p>Counting: each order pair is one constraint, and each task with a bound is one constraint,

@@ -1,4 +1,4 @@
 package io.grade.model.reward;
 
-/** The parts of the composite reward of one ranking (GRADE-SPEC section 6). */
+/** The parts of the composite reward of one ranking (docs/SPEC.md section 6). */
 public record RewardBreakdown(double post, double prior, double format, double total) {}

@@ -3,7 +3,7 @@ package io.grade.model.reward;
 import java.util.Arrays;
 
 /**
- * Configuration of the composite reward (GRADE-SPEC section 6).
+ * Configuration of the composite reward (docs/SPEC.md section 6).
  *
  * @param ndcgK cut-off K of NDCG@K (K = min(ndcgK, items))
  * @param taskImportance business importance c_k >= 0 per task

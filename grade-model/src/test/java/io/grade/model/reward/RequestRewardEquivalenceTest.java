@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The reward's fast paths (top-K selection in a remembered visiting order, all tasks' DCGs in one
- * pass, instances re-prepared in place) against a plain reference implementation of GRADE-SPEC
+ * pass, instances re-prepared in place) against a plain reference implementation of docs/SPEC.md
  * section 6: fuse, rank with {@link Fusion#topK}, then one task after another. Same floating-point
  * operations in the same order, so the results must be bit-identical, not merely close.
  */
