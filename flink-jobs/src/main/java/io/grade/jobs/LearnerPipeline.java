@@ -87,7 +87,7 @@ public final class LearnerPipeline {
                 join.featureDim(), join.fusion(), join.betas(), uniform(join.tasks()));
         if (learner.warmStart()) {
             Optional<PolicySnapshot> newest = WarmStart.newest(join.bootstrapServers(), join.kafkaProperties(),
-                    learner.policyTopic(), expected, learner.maxVersionJump(), PREPARE_TIMEOUT);
+                    learner.policyTopic(), expected, learner.maxVersionJump(), learner.verifyKey(), PREPARE_TIMEOUT);
             if (newest.isPresent()) {
                 return codec.encode(newest.get());
             }

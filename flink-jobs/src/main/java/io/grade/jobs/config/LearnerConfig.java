@@ -41,6 +41,7 @@ public final class LearnerConfig implements Serializable {
     private final long seed;
     /** Where the learner's tasks read the signing key, or null: snapshots unsigned. */
     private final PolicyKeySource signingKey;
+    private final java.security.PublicKey verifyKey;
     private final Map<String, String> effective;
 
     private LearnerConfig(Configuration c, GradeConfig join) {
@@ -60,6 +61,15 @@ public final class LearnerConfig implements Serializable {
         publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
         seed = c.get(LearnerOptions.SEED);
         signingKey = signingKey(c);
+        verifyKey = c.getOptional(LearnerOptions.VERIFY_KEY_FILE).map(f -> {
+            try {
+                return io.grade.model.policy.PolicySignatures.requireEd25519(
+                        io.grade.model.policy.PolicyKeys.readPublicKey(java.nio.file.Path.of(f)));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(OptionErrors.option(LearnerOptions.VERIFY_KEY_FILE) + ": "
+                        + e.getMessage(), e);
+            }
+        }).orElse(null);
         architecture = OptionErrors.named("policy architecture", Map.of("experts", LearnerOptions.EXPERTS,
                 "hidden", LearnerOptions.HIDDEN, "tower", LearnerOptions.TOWER,
                 "epsilonFloor", LearnerOptions.EPSILON_FLOOR, "featureDim", GradeOptions.FEATURE_DIM,
@@ -181,6 +191,11 @@ public final class LearnerConfig implements Serializable {
     }
 
     /** Where the signing key is read from, or null when snapshots are published unsigned. */
+    /** The public key the warm start verifies snapshots with ({@code --verify-key-file}), or null. */
+    public java.security.PublicKey verifyKey() {
+        return verifyKey;
+    }
+
     public PolicyKeySource signingKey() {
         return signingKey;
     }

@@ -206,6 +206,12 @@ public final class LearnerOptions {
                     + "PKCS#8 DER), instead of signing-key-file; it must be set where the job is submitted and where "
                     + "the tasks run.");
 
+    public static final ConfigOption<String> VERIFY_KEY_FILE = ConfigOptions.key("verify-key-file")
+            .stringType().noDefaultValue()
+            .withDescription("Ed25519 public key (X.509 PEM, as ./grade keys generate writes it) the warm start "
+                    + "verifies snapshots on the policy topic with: an unsigned or forged snapshot is never "
+                    + "continued from (and re-signed). Give it with signing-key-file in production.");
+
     /** Every learner option (the command line accepts these besides GradeOptions). */
     public static List<ConfigOption<?>> all() {
         return List.of(LEARNER_ENABLED, MODEL_ID, POLICY_TOPIC, POLICY_MAX_MESSAGE_BYTES, WARM_START, MAX_VERSION_JUMP,
@@ -214,6 +220,7 @@ public final class LearnerOptions {
                 LEARNING_RATE, GRAD_CLIP_NORM, MIN_REWARD_STD, REF_SYNC_EVERY, ALPHA_START, ALPHA_END, ALPHA_HORIZON_REQUESTS,
                 REPLAY_CAPACITY, REPLAY_UPDATES, QUALITY_GATE, HOLDOUT_SHARE, HOLDOUT_WINDOW, GATE_MARGIN,
                 GATE_CONFIDENCE_Z, GATE_MIN_REQUESTS, GATE_MAX_REJECTIONS, SIGNING_KEY_FILE, SIGNING_KEY_ENV,
+                VERIFY_KEY_FILE,
                 ALPHA_MIN, EXPLORATION, GAUSSIAN_SIGMA, SEED, EXPERTS, HIDDEN, TOWER, EPSILON_FLOOR);
     }
 }

@@ -51,14 +51,27 @@ public final class WarmStart {
     public static Optional<PolicySnapshot> newest(String bootstrapServers, Map<String, String> clientProperties,
                                                   String topic, ServingPolicy fallback, long maxVersionJump,
                                                   Duration timeout) {
+        return newest(bootstrapServers, clientProperties, topic, fallback, maxVersionJump, null, timeout);
+    }
+
+    /**
+     * As above; with a {@code verifyKey}, only snapshots signed by the matching private key count
+     * (an unsigned or forged one is rejected as SIGNATURE_MISSING / SIGNATURE_INVALID, so a job is
+     * never continued from, and then re-signs, a snapshot someone else wrote on the topic).
+     */
+    public static Optional<PolicySnapshot> newest(String bootstrapServers, Map<String, String> clientProperties,
+                                                  String topic, ServingPolicy fallback, long maxVersionJump,
+                                                  java.security.PublicKey verifyKey, Duration timeout) {
         AtomicReference<PolicySnapshot> newest = new AtomicReference<>();
         PolicyClientHealth health;
-        try (PolicyClient client = PolicyClient.builder(bootstrapServers, topic, fallback)
+        PolicyClient.Builder builder = PolicyClient.builder(bootstrapServers, topic, fallback)
                 .kafkaProperties(clientProperties)
                 .maxVersionJump(maxVersionJump)
-                .onAccepted(newest::set)
-                .build()
-                .start()) {
+                .onAccepted(newest::set);
+        if (verifyKey != null) {
+            builder.verifyWith(verifyKey);
+        }
+        try (PolicyClient client = builder.build().start()) {
             if (!client.awaitWarmUp(timeout)) {
                 PolicyClientHealth h = client.health();
                 throw new IllegalStateException("could not read policy topic " + topic + " within " + timeout

@@ -64,6 +64,25 @@ class LearnerConfigTest {
     }
 
     @org.junit.jupiter.api.Test
+    void shouldLoadTheWarmStartVerifyKeyAtStartUpNamingTheOption(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path missing = dir.resolve("missing.pub");
+        Configuration bad = CommandLine.toConfiguration(Map.of("verify-key-file", missing.toString()));
+        assertThatThrownBy(() -> LearnerConfig.from(bad, GradeConfig.from(bad)))
+                .hasMessageStartingWith("option '--verify-key-file': ");
+        java.security.KeyPair pair = io.grade.model.policy.PolicySignatures.generateKeyPair();
+        java.nio.file.Path pub = dir.resolve("policy.pub");
+        io.grade.model.policy.PolicyKeys.write(pub, pair.getPublic());
+        Configuration good = CommandLine.toConfiguration(Map.of("verify-key-file", pub.toString()));
+        assertThat(LearnerConfig.from(good, GradeConfig.from(good)).verifyKey()).isEqualTo(pair.getPublic());
+        java.nio.file.Path priv = dir.resolve("policy.key");
+        io.grade.model.policy.PolicyKeys.write(priv, pair.getPrivate());
+        Configuration wrong = CommandLine.toConfiguration(Map.of("verify-key-file", priv.toString()));
+        assertThatThrownBy(() -> LearnerConfig.from(wrong, GradeConfig.from(wrong)))
+                .hasMessageStartingWith("option '--verify-key-file': ");
+    }
+
+    @org.junit.jupiter.api.Test
     void shouldRefuseAReplayWindowSmallerThanOneBatch() {
         Configuration conf = CommandLine.toConfiguration(Map.of("replay-capacity", "100", "update-every", "256"));
         assertThatThrownBy(() -> LearnerConfig.from(conf, GradeConfig.from(conf)))

@@ -142,6 +142,31 @@ class PolicyTopicITCase {
     }
 
     @Test
+    void aVerifyingWarmStartShouldContinueOnlyFromSnapshotsTheJobSigned() throws Exception {
+        EmbeddedKafkaBroker broker = KAFKA.broker();
+        String topic = compactedTopic("policy-signed");
+        ServingPolicy fallback = fallback();
+        java.security.KeyPair job = io.grade.model.policy.PolicySignatures.generateKeyPair();
+        java.security.KeyPair attacker = io.grade.model.policy.PolicySignatures.generateKeyPair();
+        byte[] key = "m".getBytes(StandardCharsets.UTF_8);
+        EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(broker.producerProperties())) {
+            p.send(new ProducerRecord<>(topic, key, codec.encode(
+                    io.grade.model.policy.PolicySignatures.sign(snapshot(3), job.getPrivate()))));
+            p.send(new ProducerRecord<>(topic, key, codec.encode(snapshot(7)))); // unsigned, valid checksum
+            p.send(new ProducerRecord<>(topic, key, codec.encode(
+                    io.grade.model.policy.PolicySignatures.sign(snapshot(9), attacker.getPrivate()))));
+        }
+        // without a key the newest valid record wins, whoever wrote it
+        assertThat(WarmStart.newest(broker.bootstrapServers(), topic, fallback, TIMEOUT))
+                .map(PolicySnapshot::getVersion).contains(9L);
+        // with the job's public key only its own snapshot counts
+        assertThat(WarmStart.newest(broker.bootstrapServers(), Map.of(), topic, fallback,
+                io.grade.model.policy.SnapshotExpectations.DEFAULT_MAX_VERSION_JUMP, job.getPublic(), TIMEOUT))
+                .map(PolicySnapshot::getVersion).contains(3L);
+    }
+
+    @Test
     void warmStartShouldSkipPoisonedSnapshotsAndRefuseATopicWithNothingValid() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
         String topic = compactedTopic("policy-poison");
