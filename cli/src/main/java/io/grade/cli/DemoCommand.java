@@ -95,8 +95,28 @@ public final class DemoCommand implements Callable<Integer> {
         return args;
     }
 
+    /**
+     * Null when the dashboard port can be bound on this host; otherwise the one-line error the demo
+     * prints instead of starting a broker and failing much later with a stack trace.
+     */
+    static String webPortProblem(int port) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(false);
+            probe.bind(new java.net.InetSocketAddress(port));
+            return null;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return "grade demo: port " + port + " for the Flink dashboard is not free (" + e.getMessage()
+                    + "); choose another with --web-port N";
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        String portProblem = webPortProblem(webPort);
+        if (portProblem != null) {
+            System.err.println(portProblem);
+            return 2;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "grade-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
