@@ -184,6 +184,23 @@ public final class InProcessLearning {
                 lc.online(), lc.gate());
     }
 
+    /** The job's gate settings with the knobs given (holdout, holdoutWindow, margin, z, minRequests, maxRejections). */
+    private static io.grade.core.learner.GateSettings gate(java.util.Map<String, String> kv,
+                                                          io.grade.core.learner.GateSettings base) {
+        io.grade.core.learner.QualityGateConfig c = base.config();
+        return new io.grade.core.learner.GateSettings(
+                new io.grade.core.learner.HoldoutSelector(
+                        Double.parseDouble(kv.getOrDefault("holdout", String.valueOf(base.holdout().share()))),
+                        base.holdout().salt()),
+                Integer.parseInt(kv.getOrDefault("holdoutWindow", String.valueOf(base.window()))),
+                new io.grade.core.learner.QualityGateConfig(
+                        Double.parseDouble(kv.getOrDefault("margin", String.valueOf(c.margin()))),
+                        Double.parseDouble(kv.getOrDefault("z", String.valueOf(c.confidenceZ()))),
+                        Integer.parseInt(kv.getOrDefault("minRequests", String.valueOf(c.minRequests()))),
+                        Integer.parseInt(kv.getOrDefault("maxRejections",
+                                String.valueOf(c.maxConsecutiveRejections())))));
+    }
+
     /** A quick sweep entry point for measuring defaults: args are world, seeds, then key=value knobs. */
     public static void main(String[] args) {
         String worldName = args[0];
@@ -201,14 +218,7 @@ public final class InProcessLearning {
                 Double.parseDouble(kv.getOrDefault("lambdaPrior",
                         String.valueOf(io.grade.jobs.config.GradeOptions.LAMBDA_PRIOR.defaultValue()))),
                 Double.parseDouble(kv.getOrDefault("ips", "0")), lc,
-                kv.getOrDefault("gate", "on").equals("off") ? null : new io.grade.core.learner.GateSettings(
-                        new io.grade.core.learner.HoldoutSelector(Double.parseDouble(kv.getOrDefault("holdout", "0.05")),
-                                io.grade.core.learner.HoldoutSelector.DEFAULT_SALT),
-                        Integer.parseInt(kv.getOrDefault("holdoutWindow", "4000")),
-                        new io.grade.core.learner.QualityGateConfig(Double.parseDouble(kv.getOrDefault("margin", "0.005")),
-                                Double.parseDouble(kv.getOrDefault("z", "1.645")),
-                                Integer.parseInt(kv.getOrDefault("minRequests", "200")),
-                                Integer.parseInt(kv.getOrDefault("maxRejections", "3")))));
+                kv.getOrDefault("gate", "on").equals("off") ? null : gate(kv, jobDefaults().gate()));
         for (String seedText : seeds) {
             long seed = Long.parseLong(seedText);
             SimWorld world = io.grade.simulator.Worlds.spec(worldName).create(seed);
