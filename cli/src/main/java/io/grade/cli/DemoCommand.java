@@ -2,10 +2,12 @@ package io.grade.cli;
 
 import io.grade.cli.demo.DemoFigures;
 import io.grade.cli.demo.EmbeddedJob;
+import io.grade.cli.demo.HoldoutFigures;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.jobs.GradeJob;
+import io.grade.serving.OnlineHoldout;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
@@ -61,6 +63,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--progress-every", defaultValue = "5", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     long progressEvery;
 
+    @Option(names = "--control-share", defaultValue = "0.05",
+            description = "Share of users in the online holdout's control arm, ranked with static weights; 0 = no holdout (default: ${DEFAULT-VALUE}).")
+    double controlShare;
+
+    @Option(names = "--control-salt", defaultValue = OnlineHoldout.DEFAULT_SALT,
+            description = "Salt of the holdout's user hash; a new salt draws a new control group (default: ${DEFAULT-VALUE}).")
+    String controlSalt;
+
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
@@ -110,6 +120,15 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The online holdout's part of a progress line; "" while the dashboard has no figure yet. */
+    private String holdoutProgress(GeneratorStats now, JobClient client) {
+        try {
+            return HoldoutFigures.progress(HoldoutFigures.read(webPort, client.getJobID()), now);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         String portProblem = webPortProblem(webPort);
@@ -141,6 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
                         .modelId(job.learner().modelId())
                         .world(spec).rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
                         .startEventTime(Instant.now())
+                        .controlShare(controlShare).controlSalt(controlSalt)
                         .build();
                 long t0 = System.nanoTime();
                 try (EventGenerator generator = new EventGenerator(gen).start()) {
@@ -151,7 +171,8 @@ public final class DemoCommand implements Callable<Integer> {
                             System.err.println("grade demo: stopping (Ctrl-C) ...");
                             break;
                         }
-                        System.err.println(DemoFigures.progressLine(generator.stats(), client));
+                        GeneratorStats now = generator.stats();
+                        System.err.println(DemoFigures.progressLine(now, client) + holdoutProgress(now, client));
                         if (client.getJobStatus().get().isGloballyTerminalState()) {
                             System.err.println("grade demo: the job ended unexpectedly: " + client.getJobStatus().get());
                             break;
@@ -161,6 +182,7 @@ public final class DemoCommand implements Callable<Integer> {
                     GeneratorStats stats = generator.stats();
                     Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
                             gen.startEventTime());
+                    figures.putAll(HoldoutFigures.summary(HoldoutFigures.read(webPort, client.getJobID()), stats));
                     running.close();
                     System.out.println(SummaryJson.render(figures));
                     if (summaryJson != null) {

@@ -5,6 +5,7 @@ import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.generator.MalformedKind;
 import io.grade.serving.KafkaClientProperties;
+import io.grade.serving.OnlineHoldout;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
 import java.io.PrintStream;
@@ -133,6 +134,15 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Interval of the one-line progress on stderr; PT0S = none (default: ${DEFAULT-VALUE}).")
     Duration progressEvery;
 
+    @Option(names = "--control-share", defaultValue = "0.05",
+            description = "Share of users in the online holdout's control arm, ranked with the static weights and recorded "
+                    + "as CONTROL in the impression; 0 = no holdout (default: ${DEFAULT-VALUE}).")
+    double controlShare;
+
+    @Option(names = "--control-salt", defaultValue = OnlineHoldout.DEFAULT_SALT,
+            description = "Salt of the holdout's user hash; a new salt draws a new control group (default: ${DEFAULT-VALUE}).")
+    String controlSalt;
+
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
 
@@ -152,7 +162,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 .explore(explore).sessionRequestsMean(sessionRequests).sessionGapMean(sessionGap)
                 .malformedRate(malformedRate)
                 .malformedKinds(malformedKinds).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
-                .policyWarmUp(policyWarmUp)
+                .policyWarmUp(policyWarmUp).controlShare(controlShare).controlSalt(controlSalt)
                 .kafkaProperties(KafkaClientProperties.merge(kafkaProperties, kafkaProperty));
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
@@ -251,6 +261,8 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("static_reward_first", s.first().staticWeights());
         m.put("static_reward_last", s.last().staticWeights());
         m.put("lift_over_static_last", s.last().liftOverStatic());
+        m.put("control_requests", s.controlRequests());
+        m.put("sim_lift_r_post", s.treatmentLearned().liftOverStatic());
         m.put("oracle_requests", s.overall().oracleRequests());
         m.put("oracle_reward", s.overall().oracle());
         m.put("oracle_reward_last", s.last().oracle());

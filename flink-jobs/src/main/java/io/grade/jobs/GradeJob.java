@@ -97,6 +97,7 @@ public final class GradeJob {
     public static DataStream<PublishedPolicy> build(StreamExecutionEnvironment env, Job job) {
         JoinOutputs outputs = JoinPipeline.build(env, job.join());
         JoinPipeline.attachKafkaSinks(outputs, job.join());
+        LearnerPipeline.appendOnlineHoldout(outputs.labelledRequests(), job.learner().modelId(), job.join().taskNames());
         if (!job.learner().enabled()) {
             return null;
         }

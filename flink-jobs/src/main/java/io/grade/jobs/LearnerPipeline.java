@@ -2,6 +2,7 @@ package io.grade.jobs;
 
 import io.grade.jobs.config.GradeConfig;
 import io.grade.jobs.config.LearnerConfig;
+import io.grade.jobs.holdout.OnlineHoldoutFunction;
 import io.grade.jobs.kafka.KafkaConnectors;
 import io.grade.jobs.learner.LearnerFunction;
 import io.grade.jobs.learner.LearnerOperator;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -41,6 +43,7 @@ public final class LearnerPipeline {
 
     public static final String UID_LEARNER = "grpo-learner";
     public static final String UID_POLICY_SINK = "policy-sink";
+    public static final String UID_ONLINE_HOLDOUT = "online-holdout";
 
     /** Bound of each client-side step before the job starts (reaching Kafka, the topic, the warm start). */
     static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(60);
@@ -56,6 +59,20 @@ public final class LearnerPipeline {
                         new LearnerOperator(new LearnerFunction(settings), settings.modelId()))
                 .uid(UID_LEARNER)
                 .name("GRPO learner")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+    }
+
+    /**
+     * Appends the online holdout's analysis (lift of the policy over static weights from the users'
+     * feedback, per arm of serving's A/B split) to the labelled-request stream: one key per model,
+     * parallelism 1, like the learner.
+     */
+    public static void appendOnlineHoldout(DataStream<LabelledRequest> labelled, String modelId, String[] taskNames) {
+        labelled.keyBy(new ModelKey(modelId))
+                .process(new OnlineHoldoutFunction(taskNames), Types.VOID)
+                .uid(UID_ONLINE_HOLDOUT)
+                .name("online holdout (A/B)")
                 .setParallelism(1)
                 .setMaxParallelism(1);
     }

@@ -1,8 +1,10 @@
 package io.grade.generator;
 
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
 import io.grade.schemas.codec.EventCodec;
+import io.grade.serving.OnlineHoldout;
 import io.grade.serving.Ranker;
 import io.grade.serving.Ranking;
 import io.grade.serving.ServingPolicy;
@@ -58,6 +60,7 @@ final class ClosedLoop {
     private final ServingPolicy staticPolicy;
     private final double[] staticWeights;
     private final boolean explore;
+    private final OnlineHoldout holdout;
     private final int oracleEvery;
     private DoubleSupplier malformedRate;
     private final long responseSeed;
@@ -89,6 +92,7 @@ final class ClosedLoop {
         this.staticPolicy = staticPolicy;
         this.staticWeights = config.staticWeights();
         this.explore = config.explore();
+        this.holdout = config.holdout();
         this.oracleEvery = config.oracleEvery();
         double rate = config.malformedRate();
         this.malformedRate = () -> rate;
@@ -195,15 +199,17 @@ final class ClosedLoop {
         for (int i = 0; i < scores.length; i++) {
             scores[i] = (float) r.scores()[i];
         }
-        ServingPolicy served = policy.get();
+        String key = EventFactory.userId(r.user());
+        // the online holdout: users in the control arm are ranked with the static weights
+        ExperimentArm arm = holdout.armOf(key);
+        ServingPolicy served = arm == ExperimentArm.CONTROL ? staticPolicy : policy.get();
         Ranking ranking = explore ? Ranker.rankExploring(served, x, scores, m, exploreRng)
                 : Ranker.rank(served, x, scores, m);
         SimOutcome outcome = world.respond(r, ranking.weights(), ranking.order(), World.rng(responseSeed + index));
 
-        String key = EventFactory.userId(r.user());
         String requestId = factory.requestId(index);
         Impression impression = factory.impression(requestId, factory.sessionId(slot.sessionId()), r, x, scores,
-                ranking.order(), outcome.shown(), ranking.weights(), ranking.policyVersion());
+                ranking.order(), outcome.shown(), ranking.weights(), ranking.policyVersion(), arm);
         byte[] value = impressionCodec.encode(impression);
         sink.send(Topic.IMPRESSIONS, key.getBytes(StandardCharsets.UTF_8), value, null);
         stats.event();
@@ -222,6 +228,18 @@ final class ClosedLoop {
         double staticPost = served == staticPolicy ? servedPost
                 : evaluator.expectedPostOfRanking(Ranker.rankWith(staticPolicy, staticWeights, scores, m).order());
         double oraclePost = oracleEvery > 0 && index % oracleEvery == 0 ? oracle.solve(r).expectedPost() : Double.NaN;
-        stats.request(index, ranking.policyVersion(), servedPost, staticPost, oraclePost, t, behindScheduleMillis);
+        // The online holdout's truth: on a treatment request served by a learned policy, the R_post the
+        // user gave (realised labels, as the job computes it) and the R_post the same user would have
+        // given to the static ranking (the world's response to it, drawn with the same random numbers)
+        double realisedServed = Double.NaN;
+        double realisedStatic = Double.NaN;
+        if (arm == ExperimentArm.TREATMENT && ranking.policyVersion() > 0) {
+            realisedServed = oracle.realisedPost(outcome);
+            int[] staticOrder = Ranker.rankWith(staticPolicy, staticWeights, scores, m).order();
+            realisedStatic = oracle.realisedPost(world.respond(r, staticWeights, staticOrder,
+                    World.rng(responseSeed + index)));
+        }
+        stats.request(index, ranking.policyVersion(), arm, servedPost, staticPost, oraclePost, t, behindScheduleMillis);
+        stats.treatmentRealised(realisedServed, realisedStatic);
     }
 }

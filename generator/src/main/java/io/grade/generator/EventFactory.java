@@ -1,5 +1,6 @@
 package io.grade.generator;
 
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
@@ -46,7 +47,7 @@ final class EventFactory {
      * @param order candidate indices in served order; the first {@code shown} were shown
      */
     Impression impression(String requestId, String sessionId, SimRequest r, float[] features, double[] scores,
-                          int[] order, int shown, double[] servedWeights, long policyVersion) {
+                          int[] order, int shown, double[] servedWeights, long policyVersion, ExperimentArm arm) {
         int m = r.items();
         int n = r.tasks();
         int[] position = new int[m];
@@ -81,6 +82,7 @@ final class EventFactory {
                 .setServedWeights(w)
                 .setFeatures(x)
                 .setItems(items)
+                .setArm(arm)
                 .build();
     }
 

@@ -258,6 +258,7 @@ public final class EventGenerator implements AutoCloseable {
 
     private PolicyClient policyClient() {
         PolicyClient.Builder b = PolicyClient.builder(config.bootstrapServers(), config.policyTopic(), staticPolicy)
+                .holdout(config.holdout())
                 .onAccepted(s -> stats.policyAccepted(s.getVersion(), s.getCreatedAt(), Instant.now()));
         return b.kafkaProperties(config.kafkaProperties()).build();
     }

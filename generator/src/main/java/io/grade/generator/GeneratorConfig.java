@@ -1,6 +1,7 @@
 package io.grade.generator;
 
 import io.grade.serving.KafkaClientProperties;
+import io.grade.serving.OnlineHoldout;
 import io.grade.serving.PolicyClient;
 import io.grade.simulator.WorldConfig;
 import io.grade.simulator.WorldSpec;
@@ -47,6 +48,9 @@ import java.util.Set;
  * @param kafkaProperties extra Kafka client properties for the producer and the policy consumer (security
  *     settings and the like; {@code --kafka-property}, {@code --kafka-properties}); those the generator sets
  *     itself ({@link #RESERVED_KAFKA_PROPERTIES}) are refused
+ * @param controlShare share of users in the control arm of the online holdout, ranked with the static
+ *     weights ({@code --control-share}, default 5 %); 0 = no holdout (impressions record the arm UNASSIGNED)
+ * @param controlSalt salt of the holdout's user hash ({@code --control-salt}); see {@link OnlineHoldout}
  */
 public record GeneratorConfig(
         String bootstrapServers,
@@ -71,7 +75,9 @@ public record GeneratorConfig(
         int oracleEvery,
         boolean drainFeedback,
         Duration policyWarmUp,
-        Map<String, String> kafkaProperties) {
+        Map<String, String> kafkaProperties,
+        double controlShare,
+        String controlSalt) {
 
     /** Default impressions topic. */
     public static final String DEFAULT_IMPRESSIONS_TOPIC = "grade.impressions";
@@ -124,6 +130,10 @@ public record GeneratorConfig(
         if (oracleEvery < 0) {
             throw new IllegalArgumentException("--oracle-every must be >= 0 (0 = never), got " + oracleEvery);
         }
+        if (!(controlShare >= 0 && controlShare <= 0.5)) {
+            throw new IllegalArgumentException("--control-share must be in [0, 0.5] (0 = no holdout), got " + controlShare);
+        }
+        requireText("--control-salt", controlSalt);
         Objects.requireNonNull(policyWarmUp, "--policy-warm-up");
         if (policyWarmUp.isNegative()) {
             throw new IllegalArgumentException("--policy-warm-up must be >= 0, got " + policyWarmUp);
@@ -182,7 +192,13 @@ public record GeneratorConfig(
                 + ", sessionRequestsMean=" + sessionRequestsMean + ", sessionGapMean=" + sessionGapMean
                 + ", malformedRate=" + malformedRate + ", malformedKinds=" + malformedKinds + ", oracleEvery=" + oracleEvery
                 + ", drainFeedback=" + drainFeedback + ", policyWarmUp=" + policyWarmUp
-                + ", kafkaProperties=" + kafkaProperties.keySet() + ", world=" + world + "]";
+                + ", kafkaProperties=" + kafkaProperties.keySet() + ", controlShare=" + controlShare
+                + ", controlSalt=" + controlSalt + ", world=" + world + "]";
+    }
+
+    /** The online holdout serving applies: none when {@code controlShare} is 0. */
+    public OnlineHoldout holdout() {
+        return controlShare == 0 ? OnlineHoldout.none() : OnlineHoldout.of(controlShare, controlSalt);
     }
 
     private static void requireText(String option, String v) {
@@ -246,6 +262,8 @@ public record GeneratorConfig(
         private boolean drainFeedback = true;
         private Duration policyWarmUp = Duration.ofSeconds(10);
         private Map<String, String> kafkaProperties = Map.of();
+        private double controlShare = OnlineHoldout.DEFAULT_CONTROL_SHARE;
+        private String controlSalt = OnlineHoldout.DEFAULT_SALT;
 
         private Builder(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
@@ -273,6 +291,8 @@ public record GeneratorConfig(
         public Builder drainFeedback(boolean v) { drainFeedback = v; return this; }
         public Builder policyWarmUp(Duration v) { policyWarmUp = v; return this; }
         public Builder kafkaProperties(Map<String, String> v) { kafkaProperties = v; return this; }
+        public Builder controlShare(double v) { controlShare = v; return this; }
+        public Builder controlSalt(String v) { controlSalt = v; return this; }
         /** One extra Kafka client property (added to those given so far). */
         public Builder kafkaProperty(String key, String value) {
             Map<String, String> m = new java.util.LinkedHashMap<>(kafkaProperties);
@@ -291,7 +311,7 @@ public record GeneratorConfig(
             return new GeneratorConfig(bootstrapServers, impressionsTopic, feedbackTopic, policyTopic, modelId,
                     worldSeed, world, seed, rate, speedup, startEventTime, duration, maxRequests, explore,
                     weights, sessionRequestsMean, sessionGapMean, malformedRate, malformedKinds, oracleEvery, drainFeedback,
-                    policyWarmUp, kafkaProperties);
+                    policyWarmUp, kafkaProperties, controlShare, controlSalt);
         }
     }
 }

@@ -27,6 +27,12 @@ import java.util.Map;
  * @param timeline reward figures over consecutive runs of requests, oldest first (at most a few hundred)
  * @param policies every policy version the serving client accepted, in arrival order
  * @param currentVersion the version serving uses now
+ * @param controlRequests requests of users in the online holdout's control arm (ranked with static weights)
+ * @param treatmentLearned over the treatment arm's requests served by a learned version (version > 0):
+ *     the realised R_post the users gave ({@code served}) and the realised R_post of their response to
+ *     the static ranking of the same request, drawn with the same random numbers ({@code staticWeights});
+ *     {@link RewardSummary#liftOverStatic()} is the simulator's true value of the lift the job's online
+ *     holdout estimates from the users' feedback (no oracle figures)
  */
 public record GeneratorStats(
         long requests,
@@ -45,7 +51,9 @@ public record GeneratorStats(
         Map<Long, RewardSummary> byVersion,
         List<RewardSummary> timeline,
         List<PolicyArrival> policies,
-        long currentVersion) {
+        long currentVersion,
+        long controlRequests,
+        RewardSummary treatmentLearned) {
 
     /**
      * Mean expected R_post over a set of requests, all measured on the same requests: the ranking

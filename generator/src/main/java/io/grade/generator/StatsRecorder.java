@@ -2,6 +2,7 @@ package io.grade.generator;
 
 import io.grade.generator.GeneratorStats.PolicyArrival;
 import io.grade.generator.GeneratorStats.RewardSummary;
+import io.grade.schemas.ExperimentArm;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -80,6 +81,9 @@ final class StatsRecorder {
     private long simulatedTime;
     private long behindMillis;
     private final Acc overall = new Acc(0);
+    /** Treatment-arm requests served by a learned version, realised R_post: what the online holdout measures. */
+    private final Acc treatmentLearned = new Acc(0);
+    private long controlRequests;
     private final Map<Long, Acc> byVersion = new TreeMap<>();
     private final List<Acc> buckets = new ArrayList<>();
     private int bucketSize = FIRST_BUCKET_SIZE;
@@ -111,9 +115,12 @@ final class StatsRecorder {
      * One served request and its expected R_post: served ranking, static-weight ranking, and the
      * oracle (NaN when the request was not sampled for the oracle).
      */
-    synchronized void request(long index, long version, double served, double staticPost, double oracle,
-                              long eventTime, long behindScheduleMillis) {
+    synchronized void request(long index, long version, ExperimentArm arm, double served, double staticPost,
+                              double oracle, long eventTime, long behindScheduleMillis) {
         requests++;
+        if (arm == ExperimentArm.CONTROL) {
+            controlRequests++;
+        }
         simulatedTime = eventTime;
         behindMillis = behindScheduleMillis;
         overall.add(served, staticPost, oracle);
@@ -131,6 +138,16 @@ final class StatsRecorder {
             buckets.add(new Acc(index));
         }
         buckets.get(buckets.size() - 1).add(served, staticPost, oracle);
+    }
+
+    /**
+     * The realised R_post of a treatment request served by a learned policy and of the static
+     * ranking's counterfactual response on it; NaN for other requests (not counted).
+     */
+    synchronized void treatmentRealised(double served, double staticPost) {
+        if (!Double.isNaN(served)) {
+            treatmentLearned.add(served, staticPost, Double.NaN);
+        }
     }
 
     private void mergePairs() {
@@ -186,7 +203,7 @@ final class StatsRecorder {
                 pending.get(), produced, elapsed, elapsed > 0 ? produced / elapsed : 0,
                 Instant.ofEpochMilli(simulatedTime), behindMillis, overall.summary(), window(true), window(false),
                 Collections.unmodifiableMap(versions), List.copyOf(timeline), arrivals(),
-                currentVersion);
+                currentVersion, controlRequests, treatmentLearned.summary());
     }
 
     private List<PolicyArrival> arrivals() {

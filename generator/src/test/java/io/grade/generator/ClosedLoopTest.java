@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 import io.grade.generator.Fixtures.Run;
 import io.grade.generator.Fixtures.Sent;
 import io.grade.model.fusion.Fusion;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.EventCodec;
+import io.grade.serving.OnlineHoldout;
 import io.grade.serving.ServingPolicy;
 import io.grade.simulator.World;
 import java.util.ArrayList;
@@ -168,6 +170,35 @@ class ClosedLoopTest {
             assertThat(b.getPolicyVersion()).isEqualTo(3);
         }
         assertThat(differentRankings).isGreaterThan(fixed.size() / 2);
+    }
+
+    @Test
+    void controlUsersOfTheOnlineHoldoutShouldBeRankedWithStaticWeightsAndRecordedAsControl() {
+        World world = Fixtures.world(config.worldSeed());
+        ServingPolicy fallback = Fixtures.staticPolicy(world, config);
+        ServingPolicy learned = Fixtures.servingPolicy(Fixtures.randomSnapshot(world, "default", 3, 5), fallback);
+        GeneratorConfig ab = Fixtures.config(11).controlShare(0.3).controlSalt("exp-7").build();
+        OnlineHoldout holdout = OnlineHoldout.of(0.3, "exp-7");
+        List<Impression> imps = Fixtures.run(ab, (i, f) -> learned, 600).impressions();
+        Map<String, ExperimentArm> armOfUser = new HashMap<>();
+        int control = 0;
+        for (Impression imp : imps) {
+            ExperimentArm arm = imp.getArm();
+            assertThat(arm).isEqualTo(holdout.armOf(imp.getUserId()));
+            assertThat(armOfUser.computeIfAbsent(imp.getUserId(), u -> arm)).as("arm of %s", imp.getUserId()).isEqualTo(arm);
+            if (arm == ExperimentArm.CONTROL) {
+                control++;
+                assertThat(imp.getPolicyVersion()).isZero();
+                assertThat(imp.getServedWeights()).containsExactly(0.25, 0.25, 0.25, 0.25);
+            } else {
+                assertThat(arm).isEqualTo(ExperimentArm.TREATMENT);
+                assertThat(imp.getPolicyVersion()).isEqualTo(learned.version());
+            }
+        }
+        assertThat(control).isBetween(60, 300);
+        GeneratorConfig none = Fixtures.config(11).build();
+        assertThat(Fixtures.run(none, (i, f) -> learned, 50).impressions())
+                .allSatisfy(imp -> assertThat(imp.getArm()).isEqualTo(ExperimentArm.UNASSIGNED));
     }
 
     @Test

@@ -36,10 +36,13 @@ final class Fixtures {
         return WORLDS.computeIfAbsent(seed, s -> World.create(SMALL_WORLD, s));
     }
 
-    /** A config for in-memory runs: 1000 requests/s at speedup 600 = one request every 0.6 simulated s. */
+    /**
+     * A config for in-memory runs: 1000 requests/s at speedup 600 = one request every 0.6 simulated s;
+     * no online holdout (every user is served the policy under test).
+     */
     static GeneratorConfig.Builder config(long seed) {
         return GeneratorConfig.builder("unused:9092").world(SMALL_WORLD).worldSeed(7).seed(seed)
-                .rate(1000).speedup(600).startEventTime(START).oracleEvery(0);
+                .rate(1000).speedup(600).startEventTime(START).oracleEvery(0).controlShare(0);
     }
 
     static ServingPolicy staticPolicy(SimWorld world, GeneratorConfig config) {

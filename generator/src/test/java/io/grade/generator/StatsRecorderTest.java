@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.grade.generator.GeneratorStats.RewardSummary;
+import io.grade.schemas.ExperimentArm;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class StatsRecorderTest {
         for (int i = 0; i < n; i++) {
             double v = (i % 7) / 10.0;
             served += v;
-            r.request(i, i < n / 2 ? 0 : 5, v, 0.3, i % 10 == 0 ? 0.9 : Double.NaN, 1_000L * i, 0);
+            r.request(i, i < n / 2 ? 0 : 5, ExperimentArm.UNASSIGNED, v, 0.3, i % 10 == 0 ? 0.9 : Double.NaN, 1_000L * i, 0);
         }
         GeneratorStats s = r.snapshot(5);
         assertThat(s.requests()).isEqualTo(n);
@@ -40,7 +41,7 @@ class StatsRecorderTest {
         StatsRecorder r = new StatsRecorder();
         for (int i = 0; i < 1_000; i++) {
             // served improves from 0.5 to 0.8 halfway; static stays 0.5
-            r.request(i, i < 500 ? 0 : 1, i < 500 ? 0.5 : 0.8, 0.5, 1.0, i, 0);
+            r.request(i, i < 500 ? 0 : 1, ExperimentArm.UNASSIGNED, i < 500 ? 0.5 : 0.8, 0.5, 1.0, i, 0);
         }
         GeneratorStats s = r.snapshot(1);
         assertThat(s.first().served()).isEqualTo(0.5);
@@ -51,11 +52,31 @@ class StatsRecorderTest {
     }
 
     @Test
+    void treatmentFiguresShouldCoverOnlyTreatmentRequestsServedByALearnedVersion() {
+        StatsRecorder r = new StatsRecorder();
+        r.request(0, 0, ExperimentArm.TREATMENT, 0.5, 0.5, Double.NaN, 0, 0); // before the first policy
+        r.treatmentRealised(Double.NaN, Double.NaN);
+        r.request(1, 0, ExperimentArm.CONTROL, 0.4, 0.4, Double.NaN, 1, 0);
+        r.treatmentRealised(Double.NaN, Double.NaN);
+        r.request(2, 2, ExperimentArm.TREATMENT, 0.8, 0.6, Double.NaN, 2, 0);
+        r.treatmentRealised(0.9, 0.6);
+        r.request(3, 2, ExperimentArm.TREATMENT, 0.8, 0.4, Double.NaN, 3, 0);
+        r.treatmentRealised(0.7, 0.4);
+        r.request(4, 0, ExperimentArm.CONTROL, 0.3, 0.3, Double.NaN, 4, 0);
+        r.treatmentRealised(Double.NaN, Double.NaN);
+        GeneratorStats s = r.snapshot(2);
+        assertThat(s.controlRequests()).isEqualTo(2);
+        assertThat(s.treatmentLearned().requests()).isEqualTo(2);
+        assertThat(s.treatmentLearned().served()).isCloseTo(0.8, within(1e-12));
+        assertThat(s.treatmentLearned().liftOverStatic()).isCloseTo(0.6, within(1e-12));
+    }
+
+    @Test
     void shouldRecordWhenEachPolicyArrivedAndWasFirstServed() {
         StatsRecorder r = new StatsRecorder();
         Instant created = Instant.now().minusMillis(250);
-        r.request(0, 0, 0.5, 0.5, Double.NaN, 0, 0);
-        r.request(1, 3, 0.6, 0.5, Double.NaN, 1, 0); // served before the client reported it
+        r.request(0, 0, ExperimentArm.UNASSIGNED, 0.5, 0.5, Double.NaN, 0, 0);
+        r.request(1, 3, ExperimentArm.UNASSIGNED, 0.6, 0.5, Double.NaN, 1, 0); // served before the client reported it
         r.policyAccepted(3, created, created.plusMillis(200));
         r.policyAccepted(4, created, created.plusMillis(300));
         GeneratorStats s = r.snapshot(4);

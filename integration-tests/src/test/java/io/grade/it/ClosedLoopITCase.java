@@ -2,6 +2,7 @@ package io.grade.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grade.cli.demo.HoldoutFigures;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
@@ -22,6 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobStatus;
@@ -32,6 +36,7 @@ import org.apache.flink.test.junit5.InjectClusterRESTAddress;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -97,6 +102,8 @@ class ClosedLoopITCase {
                 .startEventTime(Instant.parse("2026-01-05T08:00:00Z"))
                 .duration(Duration.ofSeconds(75))
                 .oracleEvery(4)
+                // the online holdout: a fifth of the users stay on static weights, recorded as CONTROL
+                .controlShare(0.2)
                 .build();
         long versionBeforeFailure;
         try (EventGenerator generator = new EventGenerator(gen).start()) {
@@ -133,6 +140,38 @@ class ClosedLoopITCase {
             String metrics = get(rest.resolve("/jobs/" + client.getJobID() + "/vertices/" + learnerVertex + "/metrics"));
             assertThat(metrics).contains("grade.learner.policyVersion", "grade.learner.updates",
                     "grade.learner.requestsLearned", "grade.learner.kl", "grade.learner.meanGroupReward");
+
+            // The online holdout's gauges: the lift of the policy over static weights measured from the
+            // users' feedback, as a user's monitoring reads it, agrees with the simulator's true lift on
+            // the same requests. After the TaskManager failure its counts neither lost nor repeated a
+            // request: once no window closes any more, requests counted + skipped = the labelled requests
+            // the job committed to its topic.
+            String labelled = "labelled" + suffix;
+            AtomicLong committed = new AtomicLong();
+            AtomicReference<Map<String, Double>> holdout = new AtomicReference<>(Map.of());
+            Awaitility.await("holdout counts = committed labelled requests").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        committed.set(broker.readAll(labelled).size());
+                        Map<String, Double> g = HoldoutFigures.read(rest, client.getJobID());
+                        holdout.set(g);
+                        double seen = g.getOrDefault("treatmentRequests", 0.0) + g.getOrDefault("controlRequests", 0.0)
+                                + g.getOrDefault("skippedRequests", 0.0);
+                        return committed.get() > 0 && seen == committed.get();
+                    });
+            Map<String, Double> h = holdout.get();
+            double simLift = stats.treatmentLearned().liftOverStatic();
+            System.out.printf("online holdout: %s; simulator's lift %.4f; %d labelled requests, %d control served%n",
+                    h, simLift, committed.get(), stats.controlRequests());
+            assertThat(h.get("controlRequests")).isGreaterThan(500);
+            assertThat(h.get("treatmentRequests")).isGreaterThan(4 * h.get("controlRequests") / 2);
+            double lift = h.get("lift_r_post");
+            double halfWidth = (h.get("lift_r_post_ci_high") - h.get("lift_r_post_ci_low")) / 2;
+            assertThat(halfWidth).isPositive().isLessThan(0.25);
+            // within the 99.9 % interval (3.29 standard errors; the gauges give the 95 % one, 1.96)
+            assertThat(Math.abs(lift - simLift)).as("measured %s vs simulator %s", lift, simLift)
+                    .isLessThan(halfWidth * 3.29 / 1.96);
+            assertThat(h).containsKeys("lift_ctr", "lift_ctr_ci_low", "lift_ctr_ci_high", "control_r_post",
+                    "treatment_r_post");
         }
         client.cancel().get();
 

@@ -9,8 +9,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.grade.cli.GradeCli;
 import io.grade.jobs.config.CommandLine;
 import io.grade.jobs.config.GradeConfig;
+import io.grade.jobs.config.GradeOptions;
 import io.grade.jobs.config.LearnerConfig;
 import io.grade.jobs.events.DeadLetterReason;
+import io.grade.jobs.holdout.HoldoutMetrics;
+import io.grade.jobs.holdout.OnlineHoldoutFunction;
 import io.grade.jobs.learner.LearnerMetrics;
 import io.grade.jobs.metrics.JoinMetrics;
 import io.grade.testkit.cluster.StandaloneFlinkCluster;
@@ -157,15 +160,21 @@ class DockerComposeTest {
         assertThat(datasource.get("url").asText()).isEqualTo("http://prometheus:9090");
 
         JsonNode dashboard = new ObjectMapper().readTree(ROOT.resolve("deploy/grafana/dashboards/grade.json").toFile());
+        java.util.Set<String> holdout = names(HoldoutMetrics.class);
+        for (String m : OnlineHoldoutFunction.metricNames(GradeOptions.TASKS.defaultValue().toArray(new String[0]))) {
+            holdout.addAll(List.of(HoldoutMetrics.treatment(m), HoldoutMetrics.control(m), HoldoutMetrics.lift(m),
+                    HoldoutMetrics.liftCiLow(m), HoldoutMetrics.liftCiHigh(m)));
+        }
         Map<String, java.util.Set<String>> registered = Map.of(
                 LearnerMetrics.GROUP, names(LearnerMetrics.class),
+                HoldoutMetrics.GROUP, holdout,
                 JoinMetrics.JOIN_GROUP, names(JoinMetrics.class),
                 JoinMetrics.DEAD_LETTER_GROUP, java.util.Arrays.stream(DeadLetterReason.values())
                         .filter(DeadLetterReason::rejectedAtSource).map(DeadLetterReason::metricName)
                         .collect(java.util.stream.Collectors.toSet()));
         // Flink's Prometheus reporter: flink_<logical scope>_<user groups>_<name>
         java.util.regex.Pattern metric = java.util.regex.Pattern.compile(
-                "flink_taskmanager_job_task_operator_" + JoinMetrics.GROUP + "_([A-Za-z]+)_([A-Za-z.*]+)");
+                "flink_taskmanager_job_task_operator_" + JoinMetrics.GROUP + "_([A-Za-z]+)_([A-Za-z_.*]+)");
         List<String> queried = new ArrayList<>();
         for (JsonNode panel : dashboard.get("panels")) {
             for (JsonNode target : panel.get("targets")) {
@@ -184,7 +193,8 @@ class DockerComposeTest {
                 } while (m.find());
             }
         }
-        assertThat(queried).contains("learner.policyVersion", "learner.kl", "join.servedRewardTotal", "deadLetters..*");
+        assertThat(queried).contains("learner.policyVersion", "learner.kl", "join.servedRewardTotal", "deadLetters..*",
+                "holdout.lift_r_post", "holdout.lift_r_post_ci_low");
     }
 
     /** Values of the public String constants of a metric-names class, except the group names. */

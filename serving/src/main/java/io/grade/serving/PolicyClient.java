@@ -2,6 +2,7 @@ package io.grade.serving;
 
 import io.grade.model.policy.PolicyKeys;
 import io.grade.model.policy.SnapshotExpectations;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
@@ -55,6 +56,8 @@ public final class PolicyClient implements AutoCloseable {
     private final String bootstrapServers;
     private final byte[] modelKey;
     private final PolicyHolder holder;
+    private final ServingPolicy fallback;
+    private final OnlineHoldout holdout;
     private final Properties consumerProps;
     private final Duration pollTimeout;
     private final Duration requestTimeout;
@@ -91,6 +94,8 @@ public final class PolicyClient implements AutoCloseable {
             expected = expected.withMaxVersionJump(b.maxVersionJump);
         }
         this.holder = new PolicyHolder(b.fallback, expected, b.clock, b.verifyKey);
+        this.fallback = b.fallback;
+        this.holdout = b.holdout;
         this.modelKey = b.fallback.modelId().getBytes(StandardCharsets.UTF_8);
         this.pollTimeout = b.pollTimeout;
         this.requestTimeout = b.requestTimeout;
@@ -137,6 +142,29 @@ public final class PolicyClient implements AutoCloseable {
     /** The policy to serve now (never null; the fallback until a valid snapshot arrived). */
     public ServingPolicy current() {
         return holder.current();
+    }
+
+    /** The online holdout this client assigns users with ({@link OnlineHoldout#defaults()} unless configured). */
+    public OnlineHoldout holdout() {
+        return holdout;
+    }
+
+    /** The online-holdout arm of a user; record it in the Impression's {@code arm}. */
+    public ExperimentArm arm(String userId) {
+        return holdout.armOf(userId);
+    }
+
+    /**
+     * The policy to rank a user's request with: the static fallback for users in the control arm of
+     * the online holdout, {@link #current()} for everyone else.
+     */
+    public ServingPolicy policyFor(String userId) {
+        return policyFor(arm(userId));
+    }
+
+    /** The policy for a user already assigned to {@code arm}: the fallback for CONTROL, else {@link #current()}. */
+    public ServingPolicy policyFor(ExperimentArm arm) {
+        return arm == ExperimentArm.CONTROL ? fallback : holder.current();
     }
 
     /** Counters of accepted and rejected snapshots. */
@@ -409,11 +437,21 @@ public final class PolicyClient implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Consumer<PolicySnapshot> onAccepted = s -> { };
         private PublicKey verifyKey;
+        private OnlineHoldout holdout = OnlineHoldout.defaults();
 
         private Builder(String bootstrapServers, String topic, ServingPolicy fallback) {
             this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             this.topic = Objects.requireNonNull(topic, "topic");
             this.fallback = Objects.requireNonNull(fallback, "fallback");
+        }
+
+        /**
+         * The online holdout (default {@link OnlineHoldout#defaults()}: 5 % of users in control,
+         * ranked with the fallback's static weights); {@link OnlineHoldout#none()} turns it off.
+         */
+        public Builder holdout(OnlineHoldout h) {
+            this.holdout = Objects.requireNonNull(h, "holdout");
+            return this;
         }
 
         /**

@@ -73,6 +73,17 @@ public final class Oracle {
         return new Evaluator(r);
     }
 
+    /**
+     * R_post of what actually happened: the served ranking of {@code outcome} with the labels the
+     * user gave (not their expectation), as the job computes it from the joined feedback.
+     */
+    public double realisedPost(SimOutcome outcome) {
+        SimRequest r = outcome.request();
+        double[] z = Fusion.inputs(fusionKind, r.scores(), r.items(), r.tasks(), betas);
+        return reward.prepare(z, r.scores(), outcome.labels(), r.items(), r.tasks())
+                .evaluateRanking(outcome.ranking(), new double[r.tasks()]).post();
+    }
+
     /** Expected R_post of weights w on request r. */
     public double expectedPost(SimRequest r, double[] w) {
         return evaluator(r).expectedPost(w);

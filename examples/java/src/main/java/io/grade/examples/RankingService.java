@@ -1,6 +1,7 @@
 package io.grade.examples;
 
 // [readme-serving-start]
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.FusionKind;
 import io.grade.schemas.Impression;
@@ -70,7 +71,10 @@ public final class RankingService implements AutoCloseable {
                              List<String> itemIds, double[] scores, int shown) {
         int m = itemIds.size();
         int n = TASKS.size();
-        Ranking r = Ranker.rank(policies.current(), features, scores, m);
+        // the online holdout: a fixed 5 % of users (by a hash of the id) are ranked with the fallback's
+        // static weights, so the job can measure what the learned policy earns over them
+        ExperimentArm arm = policies.arm(userId);
+        Ranking r = Ranker.rank(policies.policyFor(arm), features, scores, m);
         int[] position = new int[m];
         Arrays.fill(position, -1);
         List<String> page = new ArrayList<>();
@@ -95,7 +99,7 @@ public final class RankingService implements AutoCloseable {
                 .setEventTime(servedAt).setModelId(MODEL_ID)
                 .setPolicyVersion(r.policyVersion())                        // 0 = the static fallback
                 .setServedWeights(Arrays.stream(r.weights()).boxed().toList())  // what ranked this request
-                .setFeatures(x).setItems(items).build();
+                .setFeatures(x).setItems(items).setArm(arm).build();
         send("grade.impressions", userId, impressions.encode(impression));
         return page;
     }

@@ -10,6 +10,7 @@ import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.policy.PolicyParameters;
 import io.grade.model.policy.PolicySnapshots;
 import io.grade.model.policy.SnapshotMetadata;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.FusionKind;
 import io.grade.schemas.Impression;
@@ -18,6 +19,7 @@ import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.TrainingStats;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
+import io.grade.serving.OnlineHoldout;
 import io.grade.serving.Ranker;
 import io.grade.serving.ServingPolicy;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
@@ -50,6 +52,13 @@ class RankingServiceITCase {
     private static final int CANDIDATES = 6;
     private static final int SHOWN = 4;
 
+    /** The first of u2, u3, ... in the default holdout's treatment arm (95 % of users). */
+    private static final String TREATMENT_USER = java.util.stream.IntStream.range(2, 10_000).mapToObj(i -> "u" + i)
+            .filter(u -> OnlineHoldout.defaults().armOf(u) == ExperimentArm.TREATMENT).findFirst().orElseThrow();
+    /** The first of u0, u1, ... in the default holdout's control arm (5 % of users). */
+    private static final String CONTROL_USER = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "u" + i)
+            .filter(u -> OnlineHoldout.defaults().armOf(u) == ExperimentArm.CONTROL).findFirst().orElseThrow();
+
     @Test
     void shouldRankWithTheFallbackThenThePolicyAndProduceEventsTheJobAccepts() throws Exception {
         EmbeddedKafkaBroker broker = KAFKA.broker();
@@ -73,9 +82,11 @@ class RankingServiceITCase {
 
             publish(broker, policyFavouringCtr());
             await().atMost(Duration.ofSeconds(30)).until(() -> service.health().servedVersion() == 1);
-            policyPage = service.rank("req-2", "u2", t0.plusSeconds(30), features, itemIds, scores, SHOWN);
-            service.feedback("req-2", "u2", policyPage.get(1), t0.plusSeconds(33), "click", 1);
-            service.feedback("req-2", "u2", policyPage.get(1), t0.plusSeconds(40), "gmv", 12.5);
+            policyPage = service.rank("req-2", TREATMENT_USER, t0.plusSeconds(30), features, itemIds, scores, SHOWN);
+            service.feedback("req-2", TREATMENT_USER, policyPage.get(1), t0.plusSeconds(33), "click", 1);
+            service.feedback("req-2", TREATMENT_USER, policyPage.get(1), t0.plusSeconds(40), "gmv", 12.5);
+            // a user of the online holdout's control arm keeps the static weights, recorded as CONTROL
+            service.rank("req-3", CONTROL_USER, t0.plusSeconds(50), features, itemIds, scores, SHOWN);
         } // close() flushes the producer
         assertThat(fallbackPage).hasSize(SHOWN).doesNotHaveDuplicates();
         assertThat(policyPage).hasSize(SHOWN).doesNotHaveDuplicates();
@@ -83,7 +94,7 @@ class RankingServiceITCase {
         EventDeserializationSchema job = new EventDeserializationSchema(GradeConfig.fromMap(Map.of()));
         List<Impression> imps = acceptedByTheJob(broker, "grade.impressions", EventCodec.impressions(), job);
         List<Feedback> fbs = acceptedByTheJob(broker, "grade.feedback", EventCodec.feedback(), job);
-        assertThat(imps).extracting(Impression::getRequestId).containsExactlyInAnyOrder("req-1", "req-2");
+        assertThat(imps).extracting(Impression::getRequestId).containsExactlyInAnyOrder("req-1", "req-2", "req-3");
         assertThat(fbs).extracting(Feedback::getType).containsExactlyInAnyOrder("click", "order", "click", "gmv");
 
         Impression cold = byRequest(imps, "req-1");
@@ -95,6 +106,11 @@ class RankingServiceITCase {
         assertThat(warm.getPolicyVersion()).isEqualTo(1);
         assertThat(warm.getServedWeights().get(0)).isGreaterThan(0.8); // the policy's out.b favours ctr
         assertServedAsRecorded(warm, policyPage, itemIds, scores, features);
+        assertThat(warm.getArm()).isEqualTo(ExperimentArm.TREATMENT);
+        Impression control = byRequest(imps, "req-3");
+        assertThat(control.getArm()).isEqualTo(ExperimentArm.CONTROL);
+        assertThat(control.getPolicyVersion()).isZero();
+        assertThat(control.getServedWeights()).containsExactly(0.25, 0.25, 0.25, 0.25);
         assertThat(fbs).filteredOn(f -> f.getType().equals("gmv")).singleElement()
                 .satisfies(f -> assertThat(f.getValue()).isEqualTo(12.5));
     }

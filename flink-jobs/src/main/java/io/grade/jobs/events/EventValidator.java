@@ -76,6 +76,7 @@ public final class EventValidator implements Serializable {
         out.eventTime = eventTime;
         out.modelId = in.getModelId();
         out.policyVersion = in.getPolicyVersion();
+        out.arm = (byte) in.getArm().ordinal();
         out.features = new float[d];
         for (int i = 0; i < d; i++) {
             float x = in.getFeatures().get(i);

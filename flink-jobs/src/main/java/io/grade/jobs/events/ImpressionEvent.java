@@ -15,6 +15,8 @@ public class ImpressionEvent {
     public long eventTime;
     public String modelId;
     public long policyVersion;
+    /** Online-holdout arm: the ordinal of {@link io.grade.schemas.ExperimentArm} (0 UNASSIGNED, 1 TREATMENT, 2 CONTROL). */
+    public byte arm;
     /** Served fusion weights, one per task. */
     public double[] servedWeights;
     /** Feature vector x (featureDim). */

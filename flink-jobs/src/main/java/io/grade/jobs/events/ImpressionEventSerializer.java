@@ -44,6 +44,7 @@ public final class ImpressionEventSerializer extends CompactSerializer<Impressio
         e.eventTime = from.eventTime;
         e.modelId = from.modelId;
         e.policyVersion = from.policyVersion;
+        e.arm = from.arm;
         e.servedWeights = from.servedWeights == null ? null : from.servedWeights.clone();
         e.features = from.features == null ? null : from.features.clone();
         e.itemIds = from.itemIds == null ? null : from.itemIds.clone();
@@ -60,6 +61,7 @@ public final class ImpressionEventSerializer extends CompactSerializer<Impressio
         out.writeLong(e.eventTime);
         StateIo.writeString(e.modelId, out);
         out.writeLong(e.policyVersion);
+        out.writeByte(e.arm);
         int present = (e.servedWeights != null ? WEIGHTS : 0) | (e.features != null ? FEATURES : 0)
                 | (e.itemIds != null ? ITEMS : 0) | (e.positions != null ? POSITIONS : 0) | (e.scores != null ? SCORES : 0);
         StateIo.writeVarInt(present, out);
@@ -89,6 +91,7 @@ public final class ImpressionEventSerializer extends CompactSerializer<Impressio
         e.eventTime = in.readLong();
         e.modelId = StateIo.readString(in);
         e.policyVersion = in.readLong();
+        e.arm = in.readByte();
         int present = StateIo.readVarInt(in);
         e.servedWeights = (present & WEIGHTS) != 0 ? StateIo.readDoubles(in) : null;
         e.features = (present & FEATURES) != 0 ? StateIo.readFloats(in) : null;

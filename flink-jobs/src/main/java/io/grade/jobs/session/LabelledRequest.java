@@ -14,6 +14,8 @@ public class LabelledRequest {
     public String requestId;
     public String modelId;
     public long policyVersion;
+    /** Online-holdout arm: the ordinal of {@link io.grade.schemas.ExperimentArm} (0 UNASSIGNED, 1 TREATMENT, 2 CONTROL). */
+    public byte arm;
     /** Event time of the impression. */
     public long eventTime;
     /** Event time the attribution window closed (also the record's Flink timestamp). */
@@ -51,6 +53,7 @@ public class LabelledRequest {
         l.requestId = r.requestId;
         l.modelId = r.modelId;
         l.policyVersion = r.policyVersion;
+        l.arm = r.arm;
         l.eventTime = r.eventTime;
         l.closeTime = r.closeTime;
         l.items = r.items();
@@ -92,7 +95,7 @@ public class LabelledRequest {
         if (!(o instanceof LabelledRequest l)) {
             return false;
         }
-        return policyVersion == l.policyVersion && eventTime == l.eventTime && closeTime == l.closeTime
+        return policyVersion == l.policyVersion && arm == l.arm && eventTime == l.eventTime && closeTime == l.closeTime
                 && items == l.items && tasks == l.tasks && feedbackCount == l.feedbackCount
                 && sessionStart == l.sessionStart && sessionPosition == l.sessionPosition
                 && sessionRequests == l.sessionRequests && Double.compare(rewardPost, l.rewardPost) == 0

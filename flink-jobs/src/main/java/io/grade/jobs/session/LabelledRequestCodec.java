@@ -7,8 +7,11 @@ import org.apache.kafka.common.utils.ByteUtils;
 
 /**
  * Binary form of a {@link LabelledRequest} on the labelled-requests topic: a 2-byte magic "GL", a
- * version byte, then the fields in declaration order. {@link #encode} writes version 2;
- * {@link #decode} reads versions 1 and 2 (version 1 records may still be on a topic).
+ * version byte, then the fields in declaration order. {@link #encode} writes version 3;
+ * {@link #decode} reads versions 1, 2 and 3 (older records may still be on a topic).
+ *
+ * <p>Version 3 is version 2 with one more byte at the end: the online-holdout arm (the ordinal of
+ * {@code ExperimentArm}: 0 UNASSIGNED, 1 TREATMENT, 2 CONTROL). Versions 1 and 2 decode as UNASSIGNED.
  *
  * <p>Version 2 (compact; fixed-width values big-endian, var-ints unsigned LEB128, a string is a
  * var-int UTF-8 length and the bytes, an array a var-int length and its values):
@@ -49,15 +52,16 @@ public final class LabelledRequestCodec {
     static final byte MAGIC_0 = (byte) 0x47; // 'G'
     static final byte MAGIC_1 = (byte) 0x4C; // 'L'
     static final byte VERSION_1 = 1;
-    /** The version {@link #encode} writes. */
     static final byte VERSION_2 = 2;
+    /** The version {@link #encode} writes. */
+    static final byte VERSION_3 = 3;
     /** Most label cells (items x tasks) a version 2 record may hold: 8 MiB of doubles. */
     static final int MAX_LABEL_CELLS = 1 << 20;
 
     private LabelledRequestCodec() {}
 
     /**
-     * Encodes in version 2 into one exact-size array (sizes computed first, no stream, no copy).
+     * Encodes in version 3 into one exact-size array (sizes computed first, no stream, no copy).
      *
      * @throws IllegalArgumentException if the request has more than {@link #MAX_LABEL_CELLS} labels
      */
@@ -69,7 +73,7 @@ public final class LabelledRequestCodec {
         byte[] requestId = utf8(r.requestId);
         byte[] modelId = utf8(r.modelId == null ? "" : r.modelId);
         byte[][] itemIds = new byte[r.itemIds.length][];
-        int size = 3 + stringSize(userId) + stringSize(requestId) + stringSize(modelId) + 3 * 8
+        int size = 3 + 1 + stringSize(userId) + stringSize(requestId) + stringSize(modelId) + 3 * 8
                 + varIntSize(r.items) + varIntSize(r.tasks)
                 + varIntSize(r.features.length) + 4 * r.features.length
                 + varIntSize(itemIds.length)
@@ -99,7 +103,7 @@ public final class LabelledRequestCodec {
         size += varIntSize(cells);
 
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.put(MAGIC_0).put(MAGIC_1).put(VERSION_2);
+        out.put(MAGIC_0).put(MAGIC_1).put(VERSION_3);
         putString(out, userId);
         putString(out, requestId);
         putString(out, modelId);
@@ -142,6 +146,7 @@ public final class LabelledRequestCodec {
         putVarInt(out, r.sessionPosition);
         putVarInt(out, r.sessionRequests);
         out.putDouble(r.rewardPost).putDouble(r.rewardPrior).putDouble(r.rewardFormat).putDouble(r.rewardTotal);
+        out.put(r.arm);
         if (out.hasRemaining()) {
             throw new IllegalStateException("labelled request size miscomputed: " + out.remaining() + " bytes left");
         }
@@ -183,7 +188,8 @@ public final class LabelledRequestCodec {
         ByteBuffer in = ByteBuffer.wrap(bytes, 3, bytes.length - 3);
         try {
             return switch (bytes[2]) {
-                case VERSION_2 -> decodeV2(in);
+                case VERSION_3 -> decodeV2(in, true);
+                case VERSION_2 -> decodeV2(in, false);
                 case VERSION_1 -> decodeV1(in);
                 default -> throw new IllegalArgumentException("unsupported labelled request version " + bytes[2]);
             };
@@ -192,7 +198,7 @@ public final class LabelledRequestCodec {
         }
     }
 
-    private static LabelledRequest decodeV2(ByteBuffer in) {
+    private static LabelledRequest decodeV2(ByteBuffer in, boolean withArm) {
         LabelledRequest r = new LabelledRequest();
         r.userId = readString(in);
         r.requestId = readString(in);
@@ -222,6 +228,12 @@ public final class LabelledRequestCodec {
         r.rewardPrior = in.getDouble();
         r.rewardFormat = in.getDouble();
         r.rewardTotal = in.getDouble();
+        if (withArm) {
+            r.arm = in.get();
+            if (r.arm < 0 || r.arm > 2) {
+                throw new IllegalArgumentException("bad online-holdout arm " + r.arm);
+            }
+        }
         if (in.hasRemaining()) {
             throw new IllegalArgumentException(in.remaining() + " trailing bytes after a labelled request");
         }

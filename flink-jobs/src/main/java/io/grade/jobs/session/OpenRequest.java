@@ -19,6 +19,8 @@ public final class OpenRequest {
     public long closeTime;
     public String modelId;
     public long policyVersion;
+    /** Online-holdout arm: the ordinal of {@link io.grade.schemas.ExperimentArm} (0 UNASSIGNED, 1 TREATMENT, 2 CONTROL). */
+    public byte arm;
     public double[] servedWeights;
     public float[] features;
     public int[] positions;
@@ -39,6 +41,7 @@ public final class OpenRequest {
         r.closeTime = e.eventTime + config.maxWindowMs();
         r.modelId = e.modelId;
         r.policyVersion = e.policyVersion;
+        r.arm = e.arm;
         r.servedWeights = e.servedWeights;
         r.features = e.features;
         r.positions = e.positions;

@@ -33,12 +33,26 @@ class LabelledRequestCodecTest {
         RequestLabels labels = labels(e);
         labels.apply(Fixtures.feedback("f", "u1", "r1", "i3", 9, Fixtures.GPM, 12.25), Fixtures.testConfig());
         LabelledRequest r = LabelledRequest.of(open, labels, 3, new RewardBreakdown(0.5, 0.25, 1, 0.625));
+        r.arm = 2;
         byte[] bytes = LabelledRequestCodec.encode(r);
-        assertThat(bytes[2]).isEqualTo(LabelledRequestCodec.VERSION_2);
+        assertThat(bytes[2]).isEqualTo(LabelledRequestCodec.VERSION_3);
+        assertThat(bytes[bytes.length - 1]).as("the arm, last").isEqualTo((byte) 2);
         LabelledRequest back = LabelledRequestCodec.decode(bytes);
         assertThat(back).isEqualTo(r);
         assertThat(back.label(3, Fixtures.GPM)).isEqualTo(12.25);
         assertThat(back.sessionRequests).isEqualTo(3);
+        assertThat(back.arm).isEqualTo((byte) 2);
+
+        // a version 2 record (before the arm) decodes as UNASSIGNED
+        byte[] v2 = Arrays.copyOf(bytes, bytes.length - 1);
+        v2[2] = LabelledRequestCodec.VERSION_2;
+        LabelledRequest old = LabelledRequestCodec.decode(v2);
+        assertThat(old.arm).isZero();
+        r.arm = 0;
+        assertThat(old).isEqualTo(r);
+        byte[] badArm = bytes.clone();
+        badArm[badArm.length - 1] = 9;
+        assertRejected(badArm, "arm 9");
     }
 
     @Test
@@ -153,6 +167,7 @@ class LabelledRequestCodecTest {
         Random rng = new Random(11);
         for (int i = 0; i < 500; i++) {
             LabelledRequest r = randomRequest(rng);
+            r.arm = 0; // version 1 has no arm: it decodes as UNASSIGNED
             assertThat(LabelledRequestCodec.decode(encodeV1(r))).as("request %d", i).isEqualTo(r);
         }
     }
@@ -166,7 +181,7 @@ class LabelledRequestCodecTest {
         assertRejected(new byte[] {'G', 'L'});
         assertRejected(new byte[] {1, 2, 3});
         byte[] bytes = LabelledRequestCodec.encode(tinyRequest());
-        for (byte version : new byte[] {0, 3, -1}) {
+        for (byte version : new byte[] {0, 4, -1}) {
             byte[] b = bytes.clone();
             b[2] = version;
             assertRejected(b);
@@ -264,11 +279,11 @@ class LabelledRequestCodecTest {
 
     // ---- requests and bytes ---------------------------------------------------------------------
 
-    /** {@link #emptyRequest()} in version 2 with its label section (bytes 36 and 37: 0, 0) replaced. */
+    /** {@link #emptyRequest()} in version 3 with its label section (bytes 36 and 37: 0, 0) replaced. */
     private static byte[] withLabels(byte[]... section) {
         byte[] empty = LabelledRequestCodec.encode(emptyRequest());
         int at = 3 + 3 + 3 * 8 + 2 + 4; // header, 3 strings, 3 longs, items and tasks, 4 array lengths
-        assertThat(empty).hasSize(at + 2 + 1 + 1 + 8 + 1 + 1 + 4 * 8); // labels, the rest
+        assertThat(empty).hasSize(at + 2 + 1 + 1 + 8 + 1 + 1 + 4 * 8 + 1); // labels, the rest, the arm
         ByteBuffer out = ByteBuffer.allocate(empty.length - 2 + Arrays.stream(section).mapToInt(s -> s.length).sum());
         out.put(empty, 0, at);
         for (byte[] s : section) {
@@ -376,6 +391,7 @@ class LabelledRequestCodecTest {
         r.requestId = randomString(rng);
         r.modelId = randomString(rng);
         r.policyVersion = rng.nextBoolean() ? rng.nextInt(100) : rng.nextLong();
+        r.arm = (byte) rng.nextInt(3);
         r.eventTime = rng.nextLong();
         r.closeTime = rng.nextLong();
         r.items = items;

@@ -1,6 +1,7 @@
 package io.grade.jobs.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grade.jobs.Fixtures;
 import io.grade.jobs.config.GradeConfig;
@@ -58,6 +59,31 @@ class StateSerializersTest {
         assertThat(back).usingRecursiveComparison().isEqualTo(r);
         assertThat(OpenRequestSerializer.INSTANCE.copy(r)).usingRecursiveComparison().isEqualTo(r);
         assertRestorable(OpenRequestSerializer.INSTANCE);
+        r.arm = 2;
+        assertThat(roundTrip(OpenRequestSerializer.INSTANCE, r).arm).isEqualTo((byte) 2);
+    }
+
+    /** State written before the online holdout (snapshot version 3, no arm) restores with a migration. */
+    @Test
+    void openRequestsOfAJobBeforeTheArmShouldMigrateAndReadAsUnassigned() throws Exception {
+        ImpressionEvent e = Fixtures.impression("u1", "r1", 1_000, 4);
+        OpenRequest r = OpenRequest.open(e, SessionState.next(null, 1_000, 100), config);
+        DataOutputSerializer oldBytes = new DataOutputSerializer(64);
+        OpenRequestSerializer.Layout1.INSTANCE.serialize(r, oldBytes);
+        DataOutputSerializer currentBytes = new DataOutputSerializer(64);
+        OpenRequestSerializer.INSTANCE.serialize(r, currentBytes);
+        assertThat(currentBytes.length()).isEqualTo(oldBytes.length() + 1);
+
+        OpenRequestSerializer.Snapshot old = new OpenRequestSerializer.Snapshot();
+        old.readSnapshot(3, new DataInputDeserializer(new byte[0]), getClass().getClassLoader());
+        assertThat(OpenRequestSerializer.INSTANCE.snapshotConfiguration().resolveSchemaCompatibility(old)
+                .isCompatibleAfterMigration()).isTrue();
+        r.arm = 1;
+        OpenRequest migrated = old.restoreSerializer().deserialize(new DataInputDeserializer(oldBytes.getCopyOfBuffer()));
+        assertThat(migrated.arm).isZero();
+        assertThat(migrated).usingRecursiveComparison().ignoringFields("arm").isEqualTo(r);
+        assertThatThrownBy(() -> old.readSnapshot(5, new DataInputDeserializer(new byte[0]), getClass().getClassLoader()))
+                .hasMessageContaining("version 5");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grade.schemas.DeadLetter;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.FusionKind;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
 import io.grade.schemas.ParameterTensor;
@@ -100,6 +101,7 @@ class WireFormatGoldenTest {
                         new Item("item-a", 0, List.of(0.25f, 0.0625f, 1.5f, 12.0f)),
                         new Item("item-b", 1, List.of(0.125f, 0.03125f, 2.0f, 30.0f)),
                         new Item("item-c", -1, List.of(0.0625f, 0.0078125f, 0.5f, 4.0f))))
+                .setArm(ExperimentArm.TREATMENT)
                 .build();
     }
 
@@ -196,12 +198,23 @@ class WireFormatGoldenTest {
         assertThat(i.getItems()).extracting(Item::getItemId).containsExactly("item-a", "item-b", "item-c");
         assertThat(i.getItems()).extracting(Item::getPosition).containsExactly(0, 1, -1);
         assertThat(i.getItems().get(1).getScores()).containsExactly(0.125f, 0.03125f, 2.0f, 30.0f);
+        assertThat(i.getArm()).isEqualTo(ExperimentArm.TREATMENT);
         Feedback f = EventCodec.feedback().decode(golden(Feedback.getClassSchema())).value();
         assertThat(f.getRequestId()).isEqualTo(i.getRequestId());
         assertThat(f.getItemId()).isEqualTo("item-b");
         assertThat(f.getType()).isEqualTo("click");
         assertThat(f.getValue()).isEqualTo(1.0);
         assertThat(f.getEventTime()).isEqualTo(Instant.ofEpochMilli(1714564802750L));
+    }
+
+    /** Bytes of a writer released before the {@code arm} field (Impression v1) still decode, as UNASSIGNED. */
+    @Test
+    void impressionOfAnOlderWriterShouldDecodeWithTheArmUnassigned() throws IOException {
+        DecodeResult<Impression> d = EventCodec.impressions().decode(Files.readAllBytes(GOLDEN.resolve("impression-v1.bin")));
+        assertThat(d.isOk()).as("%s", d).isTrue();
+        assertThat(d.value().getArm()).isEqualTo(ExperimentArm.UNASSIGNED);
+        assertThat(d.value().getRequestId()).isEqualTo("req-golden-0001");
+        assertThat(d.value().getServedWeights()).containsExactly(0.5, 0.25, 0.125, 0.125);
     }
 
     @ParameterizedTest(name = "{0}")
