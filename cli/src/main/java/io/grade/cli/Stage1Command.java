@@ -97,7 +97,7 @@ public final class Stage1Command implements Callable<Integer> {
         LogStageOne.Labelled data;
         try {
             data = LogStageOne.label(log, job);
-            r = LogStageOne.fit(data, job, learner.architecture(), learner.modelId(), settings);
+            r = LogStageOne.fit(data, job, learner, settings);
         } catch (IllegalArgumentException e) {
             err.println("grade stage1: " + e.getMessage());
             return 1;

@@ -6,6 +6,7 @@ import io.grade.core.policy.PolicyNetwork;
 import io.grade.core.policy.SupervisedPretrainer;
 import io.grade.experiments.OfflineExperiment;
 import io.grade.jobs.config.GradeConfig;
+import io.grade.jobs.config.LearnerConfig;
 import io.grade.model.policy.PolicyArchitecture;
 import io.grade.model.policy.PolicyForward;
 import io.grade.model.policy.PolicySnapshots;
@@ -148,17 +149,32 @@ public final class LogStageOne {
         return new Labelled(List.copyOf(out), times, weights, unknown, late);
     }
 
-    /** Fits Stage 1 on the log's training part and scores it on the held-out tail. */
-    public static Result fit(Labelled data, GradeConfig job, PolicyArchitecture arch, String modelId, Settings s) {
-        int size = data.requests().size();
-        int heldOut = (int) Math.round(size * s.holdoutShare());
-        int train = size - heldOut;
-        if (train < 1 || heldOut < 1) {
+    /** Requests in the training part: the earliest {@code 1 - holdoutShare} of them. */
+    public static int trainSize(int size, double holdoutShare) {
+        int train = size - (int) Math.round(size * holdoutShare);
+        if (train < 1 || train >= size) {
             throw new IllegalArgumentException("--input: " + size + " requests are too few to split into a training "
-                    + "part and a held-out part of share " + s.holdoutShare());
+                    + "part and a held-out part of share " + holdoutShare);
         }
+        return train;
+    }
+
+    /** The held-out evaluation of a labelled log: its latest {@code holdoutShare} with the job's R_post. */
+    public static Evaluation heldOut(Labelled data, GradeConfig job, double holdoutShare) {
+        int size = data.requests().size();
+        return new Evaluation(data.requests().subList(trainSize(size, holdoutShare), size), postOnly(job.rewardConfig()));
+    }
+
+    /**
+     * Fits Stage 1 on the log's training part and scores it on the held-out tail; the snapshot
+     * carries the learner's architecture, model id and starting Dirichlet concentration.
+     */
+    public static Result fit(Labelled data, GradeConfig job, LearnerConfig learner, Settings s) {
+        PolicyArchitecture arch = learner.architecture();
+        int size = data.requests().size();
+        int train = trainSize(size, s.holdoutShare());
+        int heldOut = size - train;
         List<TrainingRequest> trainPart = data.requests().subList(0, train);
-        List<TrainingRequest> testPart = data.requests().subList(train, size);
         if (trainPart.stream().noneMatch(TrainingRequest::hasPositiveLabel)) {
             throw new IllegalArgumentException("--input: no training request has a positive label");
         }
@@ -168,7 +184,7 @@ public final class LogStageOne {
         SupervisedPretrainer.Result fitted = new SupervisedPretrainer(sc).fit(arch, trainPart);
         PolicyNetwork net = fitted.network();
         CompositeReward post = postOnly(job.rewardConfig());
-        Evaluation eval = new Evaluation(testPart, post);
+        Evaluation eval = heldOut(data, job, s.holdoutShare());
         double stage1 = eval.mean(new PolicyForward(arch, net.parameters()));
         double uniform = eval.mean(uniform(arch.tasks()));
         SimplexSearch.Result best = OfflineExperiment.bestStaticOnLogs(trainPart, post);
@@ -176,9 +192,9 @@ public final class LogStageOne {
         List<double[]> logged = data.servedWeights().subList(train, size);
         double loggedPost = logged.stream().anyMatch(w -> w == null) ? Double.NaN : eval.mean(logged);
         long lastTrainTime = data.eventTimes()[train - 1];
-        PolicySnapshot snapshot = PolicySnapshots.toSnapshot(arch, net.parameters(), new SnapshotMetadata(modelId, 1,
+        PolicySnapshot snapshot = PolicySnapshots.toSnapshot(arch, net.parameters(), new SnapshotMetadata(learner.modelId(), 1,
                 Instant.now(), Instant.ofEpochMilli(lastTrainTime), Arrays.asList(job.taskNames()), job.fusion(),
-                job.betas(), 0.0, 0.0, new TrainingStats(0.0, 0.0, 0.0, 0L, (long) train)));
+                job.betas(), learner.grpo().schedule().alphaStart(), learner.grpo().alphaMin(), new TrainingStats(0.0, 0.0, 0.0, 0L, (long) train)));
         return new Result(snapshot, train, heldOut, eval.evaluated(), stage1, uniform, bestStatic, best.point(),
                 loggedPost, fitted.epochLoss());
     }
