@@ -90,7 +90,10 @@ class BringYourOwnLogITCase {
         double uniform = number(stage1Json, "uniform_reward");
         assertThat(stage1).as("Stage 1 beats equal weights on the held-out requests").isGreaterThan(uniform + 0.02);
 
-        // 3. the job with --stage1-snapshot (on an empty policy topic it starts from the file)
+        // 3. the job with --stage1-snapshot (on an empty policy topic it starts from the file): the README's
+        // `grade cluster submit -- --stage1-snapshot ... --update-every 128 --holdout-share 0.1
+        // --gate-min-requests 50`, plus this test's topics and faster checkpoints and publishing
+
         GradeJob.Job job = GradeJob.prepare(new String[] {
             "--bootstrap-servers", bs,
             "--impressions-topic", impressions, "--feedback-topic", feedback, "--policy-topic", policy,
