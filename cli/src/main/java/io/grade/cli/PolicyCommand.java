@@ -4,11 +4,8 @@ import io.grade.generator.GeneratorConfig;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
-import io.grade.serving.KafkaClientProperties;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,20 +50,15 @@ public final class PolicyCommand implements Runnable {
                 description = "Policy model id (default: ${DEFAULT-VALUE}).")
         String modelId;
 
-        @Option(names = KafkaClientProperties.PROPERTY_FLAG, paramLabel = "KEY=VALUE",
-                description = "Extra Kafka client property of the consumer; repeatable, overrides --kafka-properties.")
-        List<String> kafkaProperty = new ArrayList<>();
-
-        @Option(names = KafkaClientProperties.FILE_FLAG, paramLabel = "FILE",
-                description = "Java properties file of extra Kafka client properties.")
-        Path kafkaProperties;
+        @picocli.CommandLine.Mixin
+        KafkaClientOptions kafka = new KafkaClientOptions();
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            Map<String, String> extra = KafkaClientProperties.merge(kafkaProperties, kafkaProperty);
+            Map<String, String> extra = kafka.merged();
             Properties p = new Properties();
             p.putAll(extra);
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

@@ -4,11 +4,9 @@ import io.grade.cli.log.LogReplayer;
 import io.grade.cli.log.LoggedRequest;
 import io.grade.cli.log.RequestLogReader;
 import io.grade.generator.GeneratorConfig;
-import io.grade.serving.KafkaClientProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +28,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port[,...].")
     String bootstrapServers;
 
-    @Option(names = KafkaClientProperties.PROPERTY_FLAG, paramLabel = "KEY=VALUE",
-            description = "Extra Kafka client property of the producer, e.g. security.protocol=SASL_SSL; repeatable, "
-                    + "overrides --kafka-properties (as for the job).")
-    List<String> kafkaProperty = new ArrayList<>();
-
-    @Option(names = KafkaClientProperties.FILE_FLAG, paramLabel = "FILE",
-            description = "Java properties file of extra Kafka client properties (security settings and the like).")
-    Path kafkaProperties;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafka = new KafkaClientOptions();
 
     @Option(names = "--impressions-topic", defaultValue = GeneratorConfig.DEFAULT_IMPRESSIONS_TOPIC,
             description = "Impressions topic (default: ${DEFAULT-VALUE}).")
@@ -74,7 +66,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         LogReplayer.Config config;
         try {
-            config = new LogReplayer.Config(bootstrapServers, KafkaClientProperties.merge(kafkaProperties, kafkaProperty),
+            config = new LogReplayer.Config(bootstrapServers, kafka.merged(),
                     impressionsTopic, feedbackTopic, modelId, paceFactor);
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), e.getMessage());
