@@ -4,7 +4,6 @@ import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.generator.MalformedKind;
-import io.grade.serving.KafkaClientProperties;
 import io.grade.serving.OnlineHoldout;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
@@ -12,9 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -36,14 +33,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port[,...].")
     String bootstrapServers;
 
-    @Option(names = KafkaClientProperties.PROPERTY_FLAG, paramLabel = "KEY=VALUE",
-            description = "Extra Kafka client property of the producer and the serving client, e.g. "
-                    + "security.protocol=SASL_SSL; repeatable, overrides --kafka-properties (as for the job).")
-    List<String> kafkaProperty = new ArrayList<>();
-
-    @Option(names = KafkaClientProperties.FILE_FLAG, paramLabel = "FILE",
-            description = "Java properties file of extra Kafka client properties (security settings and the like).")
-    Path kafkaProperties;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafka = new KafkaClientOptions();
 
     @Option(names = "--impressions-topic", defaultValue = GeneratorConfig.DEFAULT_IMPRESSIONS_TOPIC,
             description = "Impressions topic (default: ${DEFAULT-VALUE}).")
@@ -163,7 +154,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 .malformedRate(malformedRate)
                 .malformedKinds(malformedKinds).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
                 .policyWarmUp(policyWarmUp).controlShare(controlShare).controlSalt(controlSalt)
-                .kafkaProperties(KafkaClientProperties.merge(kafkaProperties, kafkaProperty));
+                .kafkaProperties(kafka.merged());
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
         }

@@ -198,7 +198,7 @@ public final class OfflineExperiment {
      * counterfactual estimate GRPO learns from. Requests without feedback score 0 for every weight
      * vector; they stay in the mean but are not evaluated.
      */
-    static SimplexSearch.Result bestStaticOnLogs(List<TrainingRequest> train, CompositeReward postOnly) {
+    public static SimplexSearch.Result bestStaticOnLogs(List<TrainingRequest> train, CompositeReward postOnly) {
         List<RequestReward> prepared = new ArrayList<>();
         for (TrainingRequest r : train) {
             if (r.hasPositiveLabel()) {
@@ -240,7 +240,7 @@ public final class OfflineExperiment {
     }
 
     /** c_k = 1 / mean positive label of task k (1 for a task without any positive label). */
-    static double[] taskScales(List<TrainingRequest> train, int tasks) {
+    public static double[] taskScales(List<TrainingRequest> train, int tasks) {
         double[] sum = new double[tasks];
         long[] count = new long[tasks];
         for (TrainingRequest r : train) {
