@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grade.cli.log.RequestLogFormatTest;
 import io.grade.schemas.Feedback;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Impression;
 import io.grade.schemas.codec.EventCodec;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
@@ -36,7 +37,7 @@ class ReplayCommandTest {
         broker.createTopic(feedback, 1);
         String second = RequestLogFormatTest.GOOD.replace("\"r1\"", "\"r2\"").replace("\"u1\"", "\"u2\"")
                 .replace("\"event_time_ms\":1000", "\"event_time_ms\":1200").replace("\"served_weights\":[0.5,0.5],", "")
-                .replace("\"time_ms\":1500", "\"time_ms\":1300");
+                .replace("\"time_ms\":1500", "\"time_ms\":1300").replace("\"event_time_ms\":1200,", "\"event_time_ms\":1200,\"arm\":\"CONTROL\",");
         Path log = dir.resolve("log.jsonl");
         Files.writeString(log, RequestLogFormatTest.GOOD + "\n" + second + "\n{\"format_version\":1}\n",
                 StandardCharsets.UTF_8);
@@ -64,6 +65,8 @@ class ReplayCommandTest {
         Impression noWeights = EventCodec.impressions().decode(imp.get(1).value()).value();
         assertThat(noWeights.getPolicyVersion()).isZero();
         assertThat(noWeights.getServedWeights()).containsExactly(0.5, 0.5);
+        assertThat(first.getArm()).isEqualTo(ExperimentArm.UNASSIGNED);
+        assertThat(noWeights.getArm()).as("the logged arm").isEqualTo(ExperimentArm.CONTROL);
 
         // feedback at the labels' times, in event-time order across requests (r2's label at 1300 before r1's at 1500)
         List<Feedback> fb = broker.readAll(feedback).stream()

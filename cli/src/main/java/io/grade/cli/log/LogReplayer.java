@@ -164,6 +164,7 @@ public final class LogReplayer implements AutoCloseable {
                 .setServedWeights(weights)
                 .setFeatures(x)
                 .setItems(items)
+                .setArm(r.arm())
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.grade.cli.log;
 
+import io.grade.schemas.ExperimentArm;
 import java.util.List;
 
 /**
@@ -15,9 +16,18 @@ import java.util.List;
  * @param servedWeights the fusion weights serving used, one per task, or null when not known
  * @param features the user/context feature vector x
  * @param candidates the candidates in the order the ranking service scored them
+ * @param arm the user's online-holdout arm (UNASSIGNED when the service ran no holdout)
  */
 public record LoggedRequest(String requestId, String userId, long eventTimeMs, String sessionId, String modelId,
-                            long policyVersion, double[] servedWeights, double[] features, List<Candidate> candidates) {
+                            long policyVersion, double[] servedWeights, double[] features, List<Candidate> candidates,
+                            ExperimentArm arm) {
+
+    /** A request of a service without an online holdout (arm UNASSIGNED). */
+    public LoggedRequest(String requestId, String userId, long eventTimeMs, String sessionId, String modelId,
+                         long policyVersion, double[] servedWeights, double[] features, List<Candidate> candidates) {
+        this(requestId, userId, eventTimeMs, sessionId, modelId, policyVersion, servedWeights, features, candidates,
+                ExperimentArm.UNASSIGNED);
+    }
 
     /** Number of tasks: the length of every candidate's score array. */
     public int tasks() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grade.schemas.ExperimentArm;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -63,6 +64,15 @@ public final class RequestLogFormat {
             policyVersion = integral(root.get("policy_version"), "policy_version");
             if (policyVersion < 0) {
                 throw new BadRowException("policy_version must be >= 0, got " + policyVersion);
+            }
+        }
+        ExperimentArm arm = ExperimentArm.UNASSIGNED;
+        if (present(root, "arm")) {
+            String a = text(root, "arm", true);
+            try {
+                arm = ExperimentArm.valueOf(a);
+            } catch (IllegalArgumentException e) {
+                throw new BadRowException("arm must be TREATMENT, CONTROL or UNASSIGNED, got " + a);
             }
         }
         double[] features = numbers(root, "features", true);
@@ -130,7 +140,7 @@ public final class RequestLogFormat {
             }
         }
         return new LoggedRequest(requestId, userId, eventTime, sessionId, modelId, policyVersion, weights, features,
-                List.copyOf(candidates));
+                List.copyOf(candidates), arm);
     }
 
     /** One line (no newline) of a request. */
@@ -147,6 +157,9 @@ public final class RequestLogFormat {
             o.put("model_id", r.modelId());
         }
         o.put("policy_version", r.policyVersion());
+        if (r.arm() != ExperimentArm.UNASSIGNED) {
+            o.put("arm", r.arm().name());
+        }
         if (r.servedWeights() != null) {
             array(o.putArray("served_weights"), r.servedWeights());
         }

@@ -3,6 +3,7 @@ package io.grade.cli.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grade.schemas.ExperimentArm;
 import java.io.BufferedReader;
 import java.io.StringReader;
 import java.util.ArrayList;
@@ -32,6 +33,10 @@ public class RequestLogFormatTest {
         LoggedRequest again = RequestLogFormat.parse(RequestLogFormat.format(r));
         assertThat(RequestLogFormat.format(again)).isEqualTo(RequestLogFormat.format(r));
         assertThat(again.candidates().get(0).scores()).containsExactly(r.candidates().get(0).scores());
+        assertThat(r.arm()).isEqualTo(ExperimentArm.UNASSIGNED);
+        LoggedRequest control = RequestLogFormat.parse(GOOD.replace("\"user_id\":\"u1\",", "\"user_id\":\"u1\",\"arm\":\"CONTROL\","));
+        assertThat(control.arm()).isEqualTo(ExperimentArm.CONTROL);
+        assertThat(RequestLogFormat.parse(RequestLogFormat.format(control)).arm()).isEqualTo(ExperimentArm.CONTROL);
     }
 
     @Test
@@ -51,6 +56,8 @@ public class RequestLogFormatTest {
                 .hasMessageStartingWith("served_weights sum to 1.1");
         assertThatThrownBy(() -> RequestLogFormat.parse(GOOD.replace("\"value\":1", "\"value\":-1")))
                 .hasMessage("candidates[0].labels[0].value must be >= 0, got -1.0");
+        assertThatThrownBy(() -> RequestLogFormat.parse(GOOD.replace("\"user_id\":\"u1\",", "\"user_id\":\"u1\",\"arm\":\"B\",")))
+                .hasMessage("arm must be TREATMENT, CONTROL or UNASSIGNED, got B");
     }
 
     @Test
