@@ -95,7 +95,8 @@ public final class HoldoutFigures {
         f.put("sim_lift_r_post_within_ci", low != null && high != null && sim >= low && sim <= high);
         f.put("holdout_note", "lift_* = treatment (learned policy) over control (static weights, the serving client's "
                 + "control share of users) from the users' feedback, 95 % interval, since the first learned version "
-                + "was served; sim_lift_r_post = the simulator's expected lift on the same treatment requests");
+                + "was served; sim_lift_r_post = the simulator's true lift on the same treatment requests: their realised "
+                + "R_post over the R_post of the same users' response to the static ranking, drawn with the same random numbers");
         return f;
     }
 
