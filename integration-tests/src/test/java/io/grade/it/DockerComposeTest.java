@@ -17,6 +17,7 @@ import io.grade.jobs.holdout.OnlineHoldoutFunction;
 import io.grade.jobs.learner.LearnerMetrics;
 import io.grade.jobs.metrics.JoinMetrics;
 import io.grade.testkit.cluster.StandaloneFlinkCluster;
+import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ class DockerComposeTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+    private static final Path SECURE = ROOT.resolve("docker-compose.secure.yml");
 
     private static JsonNode compose() throws IOException {
         return new ObjectMapper(new YAMLFactory()).readTree(COMPOSE.toFile());
@@ -233,9 +235,98 @@ class DockerComposeTest {
         assertThat(run(List.of("docker-compose", "-f", copy.toString(), "config", "-q"), dir)).isNotZero();
     }
 
+    /** Every port published to the host is bound to loopback: nothing is open to the network by default. */
+    @Test
+    void hostPortsShouldBeBoundToLoopbackAndTheDashboardShouldRefuseJarUploads() throws IOException {
+        compose().get("services").fields().forEachRemaining(e -> {
+            JsonNode ports = e.getValue().get("ports");
+            if (ports != null) {
+                ports.forEach(p -> assertThat(p.asText()).as("port of %s", e.getKey()).startsWith("127.0.0.1:"));
+            }
+        });
+        assertThat(Files.readString(COMPOSE)).contains("    web.submit.enable: false\n");
+    }
+
+    /**
+     * The secured override: the broker settings of the tested secured broker (EmbeddedKafkaBroker.startSecured,
+     * SecuredKafkaITCase) on every listener, the README's ACL recipe run by the topic creator as the super
+     * user, and the job and the generator on client properties files from the secrets volume.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void securedOverrideShouldMatchTheTestedSecuredBrokerAndTheReadmeAcls() throws IOException {
+        Map<String, Object> root = new org.yaml.snakeyaml.Yaml().load(Files.readString(SECURE));
+        Map<?, ?> services = (Map<?, ?>) root.get("services");
+        Map<?, ?> env = (Map<?, ?>) ((Map<?, ?>) services.get("kafka")).get("environment");
+        Map<String, String> broker = new java.util.TreeMap<>();
+        env.forEach((k, v) -> broker.put(k.toString().substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT)
+                .replace('_', '.'), String.valueOf(v)));
+        assertThat(broker.get("authorizer.class.name")).isEqualTo(EmbeddedKafkaBroker.AUTHORIZER);
+        assertThat(broker.get("super.users")).isEqualTo("User:" + EmbeddedKafkaBroker.ADMIN);
+        assertThat(broker.get("sasl.enabled.mechanisms")).isEqualTo("PLAIN");
+        assertThat(broker.get("sasl.mechanism.inter.broker.protocol")).isEqualTo("PLAIN");
+        assertThat(broker.get("sasl.mechanism.controller.protocol")).isEqualTo("PLAIN");
+        for (String listener : broker.get("listener.security.protocol.map").split(",")) {
+            String[] nameAndProtocol = listener.split(":");
+            assertThat(nameAndProtocol[1]).as("listener %s", listener).isEqualTo("SASL_PLAINTEXT");
+            String jaas = broker.get("listener.name." + nameAndProtocol[0].toLowerCase(java.util.Locale.ROOT)
+                    + ".plain.sasl.jaas.config");
+            assertThat(jaas).as("JAAS of listener %s", listener).contains("username=\"admin\"",
+                    "user_grade-job=", "user_grade-serving=", "user_grade-generator=");
+        }
+        assertThat(broker.get("listeners")).contains("EXTERNAL://:9092");
+
+        // the README's ACL recipe, line by line, in the topic creator's script
+        String script = String.join("\n", (List<String>) ((Map<?, ?>) services.get("topic-creator")).get("command"))
+                .replace("$$", "$").replaceAll("[ \t]+", " ");
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String recipe = readme.substring(readme.indexOf("A=\"kafka-acls.sh"));
+        recipe = recipe.substring(0, recipe.indexOf("```"));
+        List<String> acls = new ArrayList<>();
+        for (String line : recipe.replace("\\\n", " ").split("\n")) {
+            if (line.startsWith("$A ")) {
+                acls.add(line.replaceAll("#.*$", "").replaceAll("[ \t]+", " ").trim());
+            }
+        }
+        assertThat(acls).hasSize(8);
+        assertThat(acls).allSatisfy(acl -> assertThat(script).contains(acl));
+
+        List<String> job = (List<String>) ((Map<?, ?>) services.get("job-submitter")).get("command");
+        int jar = job.indexOf("/jobs/flink-jobs-0.1.0-SNAPSHOT-job.jar");
+        assertThat(jar).isPositive();
+        Map<String, String> flags = CommandLine.toMap(job.subList(jar + 1, job.size()).toArray(String[]::new));
+        assertThat(flags).containsEntry("kafka-properties", "/secrets/job.properties")
+                .containsEntry("group-id", "grade").containsEntry("transactional-id-prefix", "grade");
+        assertThatCode(() -> CommandLine.toConfiguration(flags)).doesNotThrowAnyException();
+        List<String> gen = (List<String>) ((Map<?, ?>) services.get("event-generator")).get("command");
+        assertThat(gen).contains("/secrets/generator.properties");
+        assertThatCode(() -> GradeCli.commandLine().parseArgs(gen.subList(1, gen.size()).toArray(String[]::new)))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void dockerComposeConfigShouldAcceptTheSecuredOverrideOnlyWithItsPasswordsSet() throws Exception {
+        boolean available = run(List.of("docker-compose", "version"), ROOT) == 0;
+        Assumptions.assumeTrue(available, "docker-compose client not installed");
+        List<String> config = List.of("docker-compose", "-f", COMPOSE.toString(), "-f", SECURE.toString(), "config", "-q");
+        Map<String, String> passwords = Map.of("GRADE_ADMIN_PASSWORD", "a1", "GRADE_JOB_PASSWORD", "j1",
+                "GRADE_SERVING_PASSWORD", "s1", "GRADE_GENERATOR_PASSWORD", "g1", "GRADE_GRAFANA_PASSWORD", "f1");
+        assertThat(run(config, ROOT, passwords)).isZero();
+        Map<String, String> missing = new java.util.HashMap<>(passwords);
+        missing.remove("GRADE_JOB_PASSWORD");
+        assertThat(run(config, ROOT, missing)).as("no default password").isNotZero();
+    }
+
     private static int run(List<String> command, Path dir) throws Exception {
+        return run(command, dir, Map.of());
+    }
+
+    private static int run(List<String> command, Path dir, Map<String, String> env) throws Exception {
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("GRADE_"));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
