@@ -2,6 +2,7 @@ package io.grade.cli;
 
 import io.grade.cli.demo.DemoFigures;
 import io.grade.cli.demo.EmbeddedJob;
+import io.grade.cli.demo.StartupSteps;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
@@ -11,6 +12,7 @@ import io.grade.simulator.Worlds;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +35,9 @@ import picocli.CommandLine.Option;
                 + "http://localhost:8081, the GRADE job and the closed-loop event generator.")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--duration", defaultValue = "0",
-            description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
-    long durationSeconds;
+    @Option(names = "--duration", defaultValue = "0", converter = DurationOption.Converter.class,
+            description = "How long to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
+    Duration duration;
 
     @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink dashboard (default: ${DEFAULT-VALUE}).")
     int webPort;
@@ -58,8 +60,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism / task slots (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = "--progress-every", defaultValue = "5", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
-    long progressEvery;
+    @Option(names = "--progress-every", defaultValue = "5", converter = DurationOption.Converter.class,
+            description = "Time between progress lines (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
+    Duration progressEvery;
 
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
@@ -121,14 +124,16 @@ public final class DemoCommand implements Callable<Integer> {
         Thread hook = new Thread(stop::countDown, "grade-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Path work = Files.createTempDirectory("grade-demo-");
-        System.err.println("grade demo: starting Kafka broker ...");
+        StartupSteps steps = new StartupSteps("grade demo", System.err);
+        steps.step("starting Kafka broker ...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             String bs = broker.bootstrapServers();
+            steps.step("Kafka broker started at %s", bs);
             WorldSpec spec = Worlds.spec(world);
             List<String> args = jobArgs(bs, seed, spec);
             args.addAll(extraJobArgs);
             try (EmbeddedJob running = EmbeddedJob.start(broker, args, parallelism, webPort,
-                    work.resolve("checkpoints"))) {
+                    work.resolve("checkpoints"), steps)) {
                 GradeJob.Job job = running.job();
                 JobClient client = running.client();
                 System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
@@ -144,9 +149,11 @@ public final class DemoCommand implements Callable<Integer> {
                         .build();
                 long t0 = System.nanoTime();
                 try (EventGenerator generator = new EventGenerator(gen).start()) {
-                    long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+                    steps.step("generator started; waiting for the first policy version (static weights serve until then)");
+                    Thread firstPolicy = steps.watchFirstPolicy(() -> generator.stats().currentVersion());
+                    long deadline = duration.isZero() ? Long.MAX_VALUE : t0 + duration.toNanos();
                     while (System.nanoTime() < deadline && !generator.isDone()) {
-                        long wait = Math.min(TimeUnit.SECONDS.toNanos(progressEvery), deadline - System.nanoTime());
+                        long wait = Math.min(Math.max(progressEvery.toNanos(), 1), deadline - System.nanoTime());
                         if (stop.await(Math.max(wait, 1), TimeUnit.NANOSECONDS)) {
                             System.err.println("grade demo: stopping (Ctrl-C) ...");
                             break;
@@ -157,6 +164,7 @@ public final class DemoCommand implements Callable<Integer> {
                             break;
                         }
                     }
+                    firstPolicy.interrupt();
                     generator.stop();
                     GeneratorStats stats = generator.stats();
                     Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
