@@ -165,6 +165,10 @@ public final class DemoCommand implements Callable<Integer> {
                         }
                     }
                     firstPolicy.interrupt();
+                    if (generator.stats().currentVersion() == 0) {
+                        steps.step("no policy version yet: the first one needs a few thousand labelled requests "
+                                + "(a minute or two at the defaults); run longer with --duration");
+                    }
                     generator.stop();
                     GeneratorStats stats = generator.stats();
                     Map<String, Object> figures = DemoFigures.collect(stats, client, broker, job, webPort, speedup,
