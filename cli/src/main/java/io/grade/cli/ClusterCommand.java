@@ -350,8 +350,9 @@ public final class ClusterCommand implements Runnable {
         @Option(names = "--work-dir", description = "The work directory given to start (default: <java.io.tmpdir>/grade-cluster).")
         Path workDir;
 
-        @Option(names = "--grace", defaultValue = "60s", converter = DurationConverter.class,
-                description = "Time each process gets to exit before it is killed (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--grace", defaultValue = "60s", converter = DurationOption.Converter.class,
+                description = "Time each process gets to exit before it is killed (default: ${DEFAULT-VALUE}). "
+                        + DurationOption.FORMS)
         Duration grace;
 
         @Override
@@ -365,24 +366,6 @@ public final class ClusterCommand implements Runnable {
             System.err.println("grade cluster: stopped " + (stopped.isEmpty() ? "nothing (its processes had exited)"
                     : String.join(", ", stopped)) + " from " + dir);
             return 0;
-        }
-    }
-
-    /** "60s", "500ms", "2min" or an ISO-8601 duration. */
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-            }
-            if (v.endsWith("min")) {
-                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 3).trim()));
-            }
-            if (v.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()));
-            }
-            return Duration.parse(value);
         }
     }
 

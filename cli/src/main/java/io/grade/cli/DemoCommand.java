@@ -3,6 +3,7 @@ package io.grade.cli;
 import io.grade.cli.demo.DemoFigures;
 import io.grade.cli.demo.EmbeddedJob;
 import io.grade.cli.demo.HoldoutFigures;
+import io.grade.cli.demo.StartupSteps;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
@@ -13,6 +14,7 @@ import io.grade.simulator.Worlds;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +37,9 @@ import picocli.CommandLine.Option;
                 + "http://localhost:8081, the GRADE job and the closed-loop event generator.")
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--duration", defaultValue = "0",
-            description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
-    long durationSeconds;
+    @Option(names = "--duration", defaultValue = "0", converter = DurationOption.Converter.class,
+            description = "How long to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
+    Duration duration;
 
     @Option(names = "--web-port", defaultValue = "8081", description = "Port of the Flink dashboard (default: ${DEFAULT-VALUE}).")
     int webPort;
@@ -60,8 +62,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "2", description = "Job parallelism / task slots (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    @Option(names = "--progress-every", defaultValue = "5", description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
-    long progressEvery;
+    @Option(names = "--progress-every", defaultValue = "5", converter = DurationOption.Converter.class,
+            description = "Time between progress lines (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
+    Duration progressEvery;
 
     @Option(names = "--control-share", defaultValue = "0.05",
             description = "Share of users in the online holdout's control arm, ranked with static weights; 0 = no holdout (default: ${DEFAULT-VALUE}).")
@@ -140,14 +143,16 @@ public final class DemoCommand implements Callable<Integer> {
         Thread hook = new Thread(stop::countDown, "grade-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Path work = Files.createTempDirectory("grade-demo-");
-        System.err.println("grade demo: starting Kafka broker ...");
+        StartupSteps steps = new StartupSteps("grade demo", System.err);
+        steps.step("starting Kafka broker ...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             String bs = broker.bootstrapServers();
+            steps.step("Kafka broker started at %s", bs);
             WorldSpec spec = Worlds.spec(world);
             List<String> args = jobArgs(bs, seed, spec);
             args.addAll(extraJobArgs);
             try (EmbeddedJob running = EmbeddedJob.start(broker, args, parallelism, webPort,
-                    work.resolve("checkpoints"))) {
+                    work.resolve("checkpoints"), steps)) {
                 GradeJob.Job job = running.job();
                 JobClient client = running.client();
                 System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
@@ -164,9 +169,11 @@ public final class DemoCommand implements Callable<Integer> {
                         .build();
                 long t0 = System.nanoTime();
                 try (EventGenerator generator = new EventGenerator(gen).start()) {
-                    long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+                    steps.step("generator started; waiting for the first policy version (static weights serve until then)");
+                    Thread firstPolicy = steps.watchFirstPolicy(() -> generator.stats().currentVersion());
+                    long deadline = duration.isZero() ? Long.MAX_VALUE : t0 + duration.toNanos();
                     while (System.nanoTime() < deadline && !generator.isDone()) {
-                        long wait = Math.min(TimeUnit.SECONDS.toNanos(progressEvery), deadline - System.nanoTime());
+                        long wait = Math.min(Math.max(progressEvery.toNanos(), 1), deadline - System.nanoTime());
                         if (stop.await(Math.max(wait, 1), TimeUnit.NANOSECONDS)) {
                             System.err.println("grade demo: stopping (Ctrl-C) ...");
                             break;
@@ -177,6 +184,11 @@ public final class DemoCommand implements Callable<Integer> {
                             System.err.println("grade demo: the job ended unexpectedly: " + client.getJobStatus().get());
                             break;
                         }
+                    }
+                    firstPolicy.interrupt();
+                    if (generator.stats().currentVersion() == 0) {
+                        steps.step("no policy version yet: the first one needs a few thousand labelled requests "
+                                + "(a minute or two at the defaults); run longer with --duration");
                     }
                     generator.stop();
                     GeneratorStats stats = generator.stats();

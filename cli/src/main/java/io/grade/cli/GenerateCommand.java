@@ -59,8 +59,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Event-time ms per wall ms; 60 = one simulated hour per wall minute (default: ${DEFAULT-VALUE}).")
     double speedup;
 
-    @Option(names = "--duration", description = "Wall time to run, ISO-8601 or seconds, e.g. PT10M or 600 (default: no limit).",
-            converter = DurationConverter.class)
+    @Option(names = "--duration", description = "Wall time to run (default: no limit). " + DurationOption.FORMS,
+            converter = DurationOption.Converter.class)
     Duration duration;
 
     @Option(names = "--max-requests", defaultValue = "0", description = "Requests to generate; 0 = no limit (default: ${DEFAULT-VALUE}).")
@@ -96,8 +96,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Mean requests per user session (default: ${DEFAULT-VALUE}).")
     double sessionRequests;
 
-    @Option(names = "--session-gap", defaultValue = "PT2M", converter = DurationConverter.class,
-            description = "Mean event-time gap between a session's requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--session-gap", defaultValue = "2m", converter = DurationOption.Converter.class,
+            description = "Mean event-time gap between a session's requests (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
     Duration sessionGap;
 
     @Option(names = "--malformed-rate", defaultValue = "0",
@@ -117,12 +117,13 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "At the end of a bounded run, produce the pending feedback at once (default: ${DEFAULT-VALUE}).")
     boolean drainFeedback;
 
-    @Option(names = "--policy-warm-up", defaultValue = "PT10S", converter = DurationConverter.class,
-            description = "How long to wait for the policy topic to be read before serving (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--policy-warm-up", defaultValue = "10s", converter = DurationOption.Converter.class,
+            description = "How long to wait for the policy topic to be read before serving (default: ${DEFAULT-VALUE}). "
+                    + DurationOption.FORMS)
     Duration policyWarmUp;
 
-    @Option(names = "--progress-every", defaultValue = "PT5S", converter = DurationConverter.class,
-            description = "Interval of the one-line progress on stderr; PT0S = none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--progress-every", defaultValue = "5s", converter = DurationOption.Converter.class,
+            description = "Interval of the one-line progress on stderr; 0 = none (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
     Duration progressEvery;
 
     @Option(names = "--control-share", defaultValue = "0.05",
@@ -276,18 +277,6 @@ public final class GenerateCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
-        }
-    }
-
-    /** Durations as ISO-8601 (PT10M) or plain seconds (600). */
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            String v = value.trim();
-            if (v.matches("\\d+(\\.\\d+)?")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
-            }
-            return Duration.parse(v.toUpperCase(Locale.ROOT));
         }
     }
 }

@@ -51,7 +51,7 @@ public final class ImportCommand implements Runnable {
                 description = "Most interactions per request (default: ${DEFAULT-VALUE}).")
         int requestSize;
 
-        @Option(names = "--max-gap", defaultValue = "PT1M", converter = GenerateCommand.DurationConverter.class,
+        @Option(names = "--max-gap", defaultValue = "PT1M", converter = DurationOption.Converter.class,
                 description = "A longer gap between a user's interactions starts a new request (default: ${DEFAULT-VALUE}).")
         Duration maxGap;
 

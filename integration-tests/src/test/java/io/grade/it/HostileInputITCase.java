@@ -41,7 +41,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterRESTAddress;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -120,13 +119,7 @@ class HostileInputITCase {
             // from the highest event time accepted, and 1971 is out of range behind it
             "--event-time-reference", "MAX_ACCEPTED", "--max-event-time-behind", "6 h",
             "--seed", "7"});
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        GradeJob.configure(env, job);
-        GradeJob.build(env, job);
-        JobClient client = env.executeAsync(job.join().jobName());
-        await("job running").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> client.getJobStatus().get() == JobStatus.RUNNING);
+        JobClient client = MiniClusterJobs.start(job);
         String jobPath = "/jobs/" + client.getJobID();
 
         Set<MalformedKind> kinds = handledKinds();

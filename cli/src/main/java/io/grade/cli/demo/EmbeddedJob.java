@@ -40,6 +40,12 @@ public final class EmbeddedJob implements AutoCloseable {
      */
     public static EmbeddedJob start(EmbeddedKafkaBroker broker, List<String> jobArgs, int parallelism,
                                     Integer webPort, Path checkpoints) throws Exception {
+        return start(broker, jobArgs, parallelism, webPort, checkpoints, StartupSteps.NONE);
+    }
+
+    /** The same, printing each start-up step to {@code steps}. */
+    public static EmbeddedJob start(EmbeddedKafkaBroker broker, List<String> jobArgs, int parallelism,
+                                    Integer webPort, Path checkpoints, StartupSteps steps) throws Exception {
         GradeJob.Job job = GradeJob.prepare(jobArgs.toArray(String[]::new));
         broker.createTopic(job.join().impressionsTopic(), parallelism);
         broker.createTopic(job.join().feedbackTopic(), parallelism);
@@ -60,10 +66,14 @@ public final class EmbeddedJob implements AutoCloseable {
         env.setParallelism(parallelism);
         GradeJob.configure(env, job);
         GradeJob.build(env, job);
+        steps.step("job flags checked, topics created; starting Flink ...");
         JobClient client = env.executeAsync(job.join().jobName());
+        steps.step("Flink cluster started%s, job %s submitted",
+                webPort != null ? " (dashboard http://localhost:" + webPort + ")" : "", client.getJobID());
         EmbeddedJob running = new EmbeddedJob(job, client);
         try {
             running.awaitRunning();
+            steps.step("job running");
         } catch (Exception e) {
             running.close();
             throw e;
