@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = GradeCli.Version.class,
         description = "Streaming learner of personalised multi-task fusion weights (GRADE) on Flink and Kafka.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, ClusterCommand.class, BenchCommand.class, ExperimentCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, GenerateCommand.class, ClusterCommand.class, BenchCommand.class, ExperimentCommand.class, KeysCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
 public final class GradeCli implements Runnable {
 
     @CommandLine.Spec
