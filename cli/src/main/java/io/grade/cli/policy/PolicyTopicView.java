@@ -38,7 +38,7 @@ public record PolicyTopicView(String modelId, List<Entry<PolicySnapshot>> snapsh
                               List<Entry<PolicyControl>> controls) {
 
     /** Kafka header the CLI writes on the records it publishes: who and why (the job writes none). */
-    public static final String ORIGIN_HEADER = "grade.origin";
+    public static final String ORIGIN_HEADER = io.grade.jobs.publish.PolicyTopicDeserializer.ORIGIN_HEADER;
 
     /**
      * One record.
