@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
+import io.grade.cli.policy.PolicyOperations;
 import io.grade.jobs.GradeJob;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
@@ -18,10 +19,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobStatus;
@@ -133,6 +136,23 @@ class ClosedLoopITCase {
             String metrics = get(rest.resolve("/jobs/" + client.getJobID() + "/vertices/" + learnerVertex + "/metrics"));
             assertThat(metrics).contains("grade.learner.policyVersion", "grade.learner.updates",
                     "grade.learner.requestsLearned", "grade.learner.kl", "grade.learner.meanGroupReward");
+
+            // ./grade policy pin, rollback, unpin while the job runs (the documented procedure): the learner
+            // reads them off the topic (its second input), holds publishing while pinned, continues from
+            // the rollback version, so its own next version will be above it.
+            PolicyOperations ops = new PolicyOperations(bs, Map.of(), policy, job.learner().modelId(), null, null,
+                    "it", Duration.ofSeconds(30), Clock.systemUTC());
+            URI learnerMetrics = rest.resolve("/jobs/" + client.getJobID() + "/vertices/" + learnerVertex + "/metrics");
+            long newest = ops.view().maxVersion();
+            ops.pin(newest);
+            waitUntil(() -> learnerMetric(learnerMetrics, "pinnedVersion") == newest, Duration.ofSeconds(60));
+            PolicySnapshot rollback = ops.rollback(1);
+            assertThat(rollback.getVersion()).isEqualTo(newest + 1);
+            waitUntil(() -> learnerMetric(learnerMetrics, "versionsAdopted") == 1
+                    && learnerMetric(learnerMetrics, "topicMaxVersion") == rollback.getVersion()
+                    && learnerMetric(learnerMetrics, "policyVersion") == rollback.getVersion(), Duration.ofSeconds(60));
+            ops.unpin();
+            waitUntil(() -> learnerMetric(learnerMetrics, "pinnedVersion") == 0, Duration.ofSeconds(60));
         }
         client.cancel().get();
 
@@ -148,11 +168,30 @@ class ClosedLoopITCase {
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         List<Long> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
+            if (new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).endsWith(
+                    io.grade.model.policy.PolicyControls.KEY_SUFFIX)) {
+                continue; // the control records of the pin and unpin
+            }
             DecodeResult<PolicySnapshot> d = codec.decode(r.value());
             assertThat(d.isOk()).as("policy record %d decodes", r.offset()).isTrue();
             out.add(d.value().getVersion());
         }
         return out;
+    }
+
+    /** The value of the learner metric whose id ends with {@code grade.learner.<name>} (0 while not reported). */
+    private static long learnerMetric(URI metrics, String name) {
+        try {
+            Matcher id = Pattern.compile("\"id\":\"([^\"]*grade\\.learner\\." + name + ")\"").matcher(get(metrics));
+            if (!id.find()) {
+                return 0;
+            }
+            Matcher v = Pattern.compile("\"value\":\"([-0-9.E]+)\"").matcher(get(URI.create(metrics + "?get="
+                    + java.net.URLEncoder.encode(id.group(1), java.nio.charset.StandardCharsets.UTF_8))));
+            return v.find() ? (long) Double.parseDouble(v.group(1)) : 0;
+        } catch (Exception e) {
+            return 0; // the dashboard not answering yet counts as not reported
+        }
     }
 
     private static String vertexId(String verticesJson, String name) {
