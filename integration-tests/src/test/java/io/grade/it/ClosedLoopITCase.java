@@ -146,8 +146,12 @@ class ClosedLoopITCase {
             long newest = ops.view().maxVersion();
             ops.pin(newest);
             waitUntil(() -> learnerMetric(learnerMetrics, "pinnedVersion") == newest, Duration.ofSeconds(60));
+            // versions the learner published before it saw the pin commit with the next checkpoint
+            waitUntil(() -> ops.view().maxVersion() == learnerMetric(learnerMetrics, "policyVersion"),
+                    Duration.ofSeconds(60));
+            long committed = ops.view().maxVersion();
             PolicySnapshot rollback = ops.rollback(1);
-            assertThat(rollback.getVersion()).isEqualTo(newest + 1);
+            assertThat(rollback.getVersion()).isEqualTo(committed + 1);
             waitUntil(() -> learnerMetric(learnerMetrics, "versionsAdopted") == 1
                     && learnerMetric(learnerMetrics, "topicMaxVersion") == rollback.getVersion()
                     && learnerMetric(learnerMetrics, "policyVersion") == rollback.getVersion(), Duration.ofSeconds(60));
