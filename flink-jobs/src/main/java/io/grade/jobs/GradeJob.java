@@ -102,6 +102,7 @@ public final class GradeJob {
             return null;
         }
         DataStream<PublishedPolicy> policies = LearnerPipeline.appendLearner(outputs.labelledRequests(),
+                LearnerPipeline.policyTopic(env, job.join(), job.learner()),
                 job.learner().settings(job.join(), job.warmStartSnapshot()));
         LearnerPipeline.attachPolicySink(policies, job.join(), job.learner());
         return policies;

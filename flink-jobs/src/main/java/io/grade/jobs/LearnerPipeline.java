@@ -8,6 +8,8 @@ import io.grade.jobs.learner.LearnerFunction;
 import io.grade.jobs.learner.LearnerOperator;
 import io.grade.jobs.learner.LearnerSettings;
 import io.grade.jobs.publish.PolicyRecordSerializer;
+import io.grade.jobs.publish.PolicyTopicDeserializer;
+import io.grade.jobs.publish.PolicyTopicRecord;
 import io.grade.jobs.publish.PolicyTopic;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.publish.WarmStart;
@@ -23,19 +25,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The learner stage after the join: labelled requests -> GRPO learner (one key, parallelism 1) ->
- * policy versions -> exactly-once KafkaSink on the compacted policy topic.
+ * The learner stage after the join: labelled requests (and the model's records of the policy topic:
+ * control records, other writers' versions) -> GRPO learner (one key, parallelism 1) -> policy
+ * versions -> exactly-once KafkaSink on the compacted policy topic.
  */
 public final class LearnerPipeline {
 
@@ -44,17 +53,24 @@ public final class LearnerPipeline {
     public static final String UID_LEARNER = "grpo-learner";
     public static final String UID_POLICY_SINK = "policy-sink";
     public static final String UID_ONLINE_HOLDOUT = "online-holdout";
+    public static final String UID_POLICY_SOURCE = "policy-topic-source";
 
     /** Bound of each client-side step before the job starts (reaching Kafka, the topic, the warm start). */
     static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(60);
 
     private LearnerPipeline() {}
 
-    /** Appends the learner to the labelled-request stream; returns the policy versions it publishes. */
+    /**
+     * Appends the learner to the labelled-request stream, with the model's records of the policy
+     * topic as its second input (control records, versions of other writers); returns the policy
+     * versions it publishes.
+     */
     public static SingleOutputStreamOperator<PublishedPolicy> appendLearner(DataStream<LabelledRequest> labelled,
+                                                                           DataStream<PolicyTopicRecord> policyTopic,
                                                                            LearnerSettings settings) {
         return labelled
-                .keyBy(new ModelKey(settings.modelId()))
+                .keyBy(new ModelKey<LabelledRequest>(settings.modelId()))
+                .connect(policyTopic.keyBy(new ModelKey<PolicyTopicRecord>(settings.modelId())))
                 .transform("GRPO learner", TypeInformation.of(PublishedPolicy.class),
                         new LearnerOperator(new LearnerFunction(settings), settings.modelId()))
                 .uid(UID_LEARNER)
@@ -75,6 +91,30 @@ public final class LearnerPipeline {
                 .name("online holdout (A/B)")
                 .setParallelism(1)
                 .setMaxParallelism(1);
+    }
+
+    /**
+     * The model's records of the policy topic, read_committed from the beginning (the compacted
+     * topic then holds the newest version and the newest control state at least), parallelism 1;
+     * with --bounded it stops at the offsets the topic has at start.
+     */
+    public static DataStream<PolicyTopicRecord> policyTopic(StreamExecutionEnvironment env, GradeConfig join,
+                                                            LearnerConfig learner) {
+        KafkaSourceBuilder<PolicyTopicRecord> b = KafkaSource.<PolicyTopicRecord>builder()
+                .setProperties(KafkaConnectors.clientProperties(join))
+                .setBootstrapServers(join.bootstrapServers())
+                .setTopics(learner.policyTopic())
+                .setGroupId(join.groupId() + "-policy")
+                .setClientIdPrefix(join.groupId() + "-policy")
+                .setDeserializer(new PolicyTopicDeserializer(learner.modelId()))
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .setStartingOffsets(OffsetsInitializer.earliest());
+        if (join.bounded()) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "policy topic " + learner.policyTopic())
+                .uid(UID_POLICY_SOURCE)
+                .setParallelism(1);
     }
 
     /** Writes policy versions to the policy topic with the join's delivery guarantee (EXACTLY_ONCE by default). */
@@ -138,8 +178,8 @@ public final class LearnerPipeline {
         return w;
     }
 
-    /** Every labelled request goes to the model's one learner key. */
-    static final class ModelKey implements KeySelector<LabelledRequest, String> {
+    /** Every record (labelled request, policy-topic record) goes to the model's one learner key. */
+    static final class ModelKey<T> implements KeySelector<T, String> {
         private static final long serialVersionUID = 1L;
         private final String modelId;
 
@@ -148,7 +188,7 @@ public final class LearnerPipeline {
         }
 
         @Override
-        public String getKey(LabelledRequest r) {
+        public String getKey(T r) {
             return modelId;
         }
     }

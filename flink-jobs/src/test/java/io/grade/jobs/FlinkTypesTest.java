@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 class FlinkTypesTest {
 
     private static final List<Class<?>> TYPES = List.of(InputRecord.class, DeadLetterRecord.class, ClosedRequest.class, OrphanBuffer.class,
-            SessionState.class, LabelledRequest.class, UnmatchedFeedback.class);
+            SessionState.class, LabelledRequest.class, UnmatchedFeedback.class,
+            io.grade.jobs.publish.PolicyTopicRecord.class, io.grade.jobs.learner.LearnerProgress.class);
 
     private static SerializerConfigImpl noKryo() {
         SerializerConfigImpl config = new SerializerConfigImpl();

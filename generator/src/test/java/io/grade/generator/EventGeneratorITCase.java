@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.grade.model.fusion.Fusion;
 import io.grade.model.policy.PolicyForward;
 import io.grade.model.policy.PolicySnapshots;
+import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
+import io.grade.serving.OnlineHoldout;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
 import io.grade.testkit.kafka.KafkaBrokerExtension;
 import java.nio.charset.StandardCharsets;
@@ -105,12 +107,22 @@ class EventGeneratorITCase {
         }
         assertThat(late).as("feedback after a 10-minute attribution window").isPositive();
 
-        // requests in the order they were served; the closed loop: static weights until the policy exists
+        // requests in the order they were served; the closed loop: static weights until the policy exists,
+        // and always for the users of the online holdout's control arm (the default 5 %)
         imps.sort(Comparator.comparingLong(i -> index(i.getRequestId())));
         assertThat(imps.get(0).getPolicyVersion()).isZero();
+        OnlineHoldout holdout = config.holdout();
         int firstV1 = -1;
+        long control = 0;
         for (int i = 0; i < imps.size(); i++) {
             long v = imps.get(i).getPolicyVersion();
+            ExperimentArm arm = imps.get(i).getArm();
+            assertThat(arm).isEqualTo(holdout.armOf(imps.get(i).getUserId()));
+            if (arm == ExperimentArm.CONTROL) {
+                assertThat(v).isZero();
+                control++;
+                continue;
+            }
             if (firstV1 < 0 && v == 1) {
                 firstV1 = i;
             }
@@ -122,7 +134,7 @@ class EventGeneratorITCase {
         for (int i = 0; i < imps.size(); i++) {
             Impression imp = imps.get(i);
             double[] w = new double[4];
-            if (i >= firstV1) {
+            if (i >= firstV1 && imp.getArm() != ExperimentArm.CONTROL) {
                 forward.weights(features(imp), w);
             } else {
                 w = uniform;
@@ -132,7 +144,10 @@ class EventGeneratorITCase {
         }
 
         assertThat(stats.byVersion().keySet()).containsExactly(0L, 1L);
-        assertThat(stats.byVersion().get(1L).requests()).isEqualTo(REQUESTS - firstV1);
+        long controlAfter = imps.subList(firstV1, imps.size()).stream().filter(i -> i.getArm() == ExperimentArm.CONTROL).count();
+        assertThat(control).isPositive();
+        assertThat(stats.controlRequests()).isEqualTo(control);
+        assertThat(stats.byVersion().get(1L).requests()).isEqualTo(REQUESTS - firstV1 - controlAfter);
         assertThat(stats.byVersion().get(0L).served()).isEqualTo(stats.byVersion().get(0L).staticWeights());
         assertThat(stats.policies()).hasSize(1);
         assertThat(stats.policies().get(0).version()).isEqualTo(1);

@@ -6,6 +6,7 @@ import io.grade.cli.demo.HoldoutFigures;
 import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
+import io.grade.cli.policy.PolicyOperations;
 import io.grade.jobs.GradeJob;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -187,11 +189,30 @@ class ClosedLoopITCase {
         EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
         List<Long> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : broker.readAll(topic)) {
+            if (new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).endsWith(
+                    io.grade.model.policy.PolicyControls.KEY_SUFFIX)) {
+                continue; // the control records of the pin and unpin
+            }
             DecodeResult<PolicySnapshot> d = codec.decode(r.value());
             assertThat(d.isOk()).as("policy record %d decodes", r.offset()).isTrue();
             out.add(d.value().getVersion());
         }
         return out;
+    }
+
+    /** The value of the learner metric whose id ends with {@code grade.learner.<name>} (0 while not reported). */
+    private static long learnerMetric(URI metrics, String name) {
+        try {
+            Matcher id = Pattern.compile("\"id\":\"([^\"]*grade\\.learner\\." + name + ")\"").matcher(get(metrics));
+            if (!id.find()) {
+                return 0;
+            }
+            Matcher v = Pattern.compile("\"value\":\"([-0-9.E]+)\"").matcher(get(URI.create(metrics + "?get="
+                    + java.net.URLEncoder.encode(id.group(1), java.nio.charset.StandardCharsets.UTF_8))));
+            return v.find() ? (long) Double.parseDouble(v.group(1)) : 0;
+        } catch (Exception e) {
+            return 0; // the dashboard not answering yet counts as not reported
+        }
     }
 
     private static String vertexId(String verticesJson, String name) {

@@ -1,8 +1,10 @@
 package io.grade.serving;
 
+import io.grade.model.policy.PolicyControls;
 import io.grade.model.policy.PolicyKeys;
 import io.grade.model.policy.SnapshotExpectations;
 import io.grade.schemas.ExperimentArm;
+import io.grade.schemas.PolicyControl;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
@@ -42,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * atomically; bad snapshots are counted by reason and the last good policy is kept. No consumer
  * group: every serving instance reads everything.
  *
+ * <p>Control records under the key {@code <modelId>#control} ({@code ./grade policy pin | unpin |
+ * kill-switch}) are applied by the holder ({@link PolicyHolder#offerControl}): a pin serves the
+ * pinned version while newer ones keep being accepted, the kill switch serves the fallback; both
+ * show in {@link #health()}. With a verify key they must be signed like snapshots.
+ *
  * <p>The client never stops on its own: any failure (broker down, topic missing, a metadata or
  * offsets request timing out) is logged, recorded in {@link #health()}, and followed by a retry
  * with a fresh consumer after a bounded exponential backoff, continuing from the offsets already
@@ -55,6 +62,7 @@ public final class PolicyClient implements AutoCloseable {
     private final String topic;
     private final String bootstrapServers;
     private final byte[] modelKey;
+    private final byte[] controlKey;
     private final PolicyHolder holder;
     private final ServingPolicy fallback;
     private final OnlineHoldout holdout;
@@ -66,6 +74,7 @@ public final class PolicyClient implements AutoCloseable {
     private final Duration maxBackoff;
     private final Clock clock;
     private final EventCodec<PolicySnapshot> codec = EventCodec.policySnapshots();
+    private final EventCodec<PolicyControl> controlCodec = EventCodec.policyControls();
     private final CountDownLatch warm = new CountDownLatch(1);
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicLong decodeFailures = new AtomicLong();
@@ -97,6 +106,7 @@ public final class PolicyClient implements AutoCloseable {
         this.fallback = b.fallback;
         this.holdout = b.holdout;
         this.modelKey = b.fallback.modelId().getBytes(StandardCharsets.UTF_8);
+        this.controlKey = PolicyControls.key(b.fallback.modelId()).getBytes(StandardCharsets.UTF_8);
         this.pollTimeout = b.pollTimeout;
         this.requestTimeout = b.requestTimeout;
         this.metadataInterval = b.metadataInterval;
@@ -172,7 +182,7 @@ public final class PolicyClient implements AutoCloseable {
         return holder;
     }
 
-    /** Records on the topic that did not decode as a PolicySnapshot. */
+    /** Records of the model that did not decode as a PolicySnapshot (or, under the control key, a PolicyControl). */
     public long decodeFailures() {
         return decodeFailures.get();
     }
@@ -198,7 +208,8 @@ public final class PolicyClient implements AutoCloseable {
                 acceptedAt == null ? null : Duration.between(acceptedAt, now), holder.acceptedCount(),
                 holder.rejectedInvalidCount(), holder.rejectionsByReason(), holder.rejectedStaleCount(), decodeFailures.get(), failures.get(),
                 consecutiveFailures.get(), f == null ? null : f.getClass().getSimpleName() + ": " + f.getMessage(),
-                lastFailureAt);
+                lastFailureAt, holder.latestVersion(), holder.pinnedVersion(), holder.killSwitch(),
+                holder.controlSequence(), holder.controlsAcceptedCount(), holder.controlsRejectedCount());
     }
 
     private void loop() {
@@ -347,25 +358,23 @@ public final class PolicyClient implements AutoCloseable {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
-        if (r.key() != null && !Arrays.equals(r.key(), modelKey)) {
+        boolean control = r.key() != null && Arrays.equals(r.key(), controlKey);
+        if (r.key() != null && !control && !Arrays.equals(r.key(), modelKey)) {
             otherKeys.incrementAndGet();
             return;
         }
         if (r.value() == null) {
-            return; // tombstone: deleting a model's history never un-serves the held policy
+            return; // tombstone: deleting a model's history (or control state) never un-serves the held policy
         }
-        DecodeResult<PolicySnapshot> d;
-        try {
-            d = codec.decode(r.value());
-        } catch (RuntimeException e) {
-            d = null;
-            LOG.warn("policy record {}-{}@{} broke the decoder: {}", r.topic(), r.partition(), r.offset(), e.toString());
-        }
-        if (d == null || !d.isOk()) {
-            decodeFailures.incrementAndGet();
-            if (d != null) {
-                LOG.warn("undecodable policy record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), d.failure());
+        if (control) {
+            DecodeResult<PolicyControl> c = decode(controlCodec, r);
+            if (c != null) {
+                holder.offerControl(c.value());
             }
+            return;
+        }
+        DecodeResult<PolicySnapshot> d = decode(codec, r);
+        if (d == null) {
             return;
         }
         if (holder.offer(d.value()).status() == SnapshotOutcome.Status.ACCEPTED) {
@@ -375,6 +384,26 @@ public final class PolicyClient implements AutoCloseable {
                 LOG.warn("onAccepted listener failed on v{}: {}", d.value().getVersion(), e.toString(), e);
             }
         }
+    }
+
+    /** The decoded record, or null when it does not decode (counted and logged). */
+    private <T extends org.apache.avro.specific.SpecificRecordBase> DecodeResult<T> decode(EventCodec<T> with,
+            ConsumerRecord<byte[], byte[]> r) {
+        DecodeResult<T> d;
+        try {
+            d = with.decode(r.value());
+        } catch (RuntimeException e) {
+            d = null;
+            LOG.warn("policy record {}-{}@{} broke the decoder: {}", r.topic(), r.partition(), r.offset(), e.toString());
+        }
+        if (d == null || !d.isOk()) {
+            decodeFailures.incrementAndGet();
+            if (d != null) {
+                LOG.warn("undecodable policy record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), d.failure());
+            }
+            return null;
+        }
+        return d;
     }
 
     private boolean reached(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {

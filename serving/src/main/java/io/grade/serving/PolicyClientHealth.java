@@ -28,13 +28,21 @@ import java.util.Map;
  * @param consecutiveFailures failures since the last successful contact with the broker
  * @param lastError the last failure (exception class and message), or null
  * @param lastErrorAt when {@code lastError} happened, or null
+ * @param latestVersion newest valid version accepted (0 = none); differs from {@code servedVersion}
+ *     while pinned or under the kill switch
+ * @param pinnedVersion version pinned by a control record (0 = not pinned)
+ * @param killSwitch a control record has the kill switch on: the fallback is served
+ * @param controlSequence sequence of the control record applied last (0 = none)
+ * @param controlsAccepted control records applied
+ * @param controlsRejected control records rejected (bad, unsigned or forged; reasons in {@code rejectionsByReason})
  */
 public record PolicyClientHealth(String modelId, String topic, boolean running, boolean connected, boolean warmedUp,
                                  long servedVersion, Instant servedCreatedAt, Instant lastAcceptedAt,
                                  Duration sinceLastAccepted, long accepted, long rejectedInvalid,
                                  Map<SnapshotProblem.Kind, Long> rejectionsByReason, long rejectedStale,
                                  long decodeFailures, long failures, long consecutiveFailures, String lastError,
-                                 Instant lastErrorAt) {
+                                 Instant lastErrorAt, long latestVersion, long pinnedVersion, boolean killSwitch,
+                                 long controlSequence, long controlsAccepted, long controlsRejected) {
 
     /** Copies the map. */
     public PolicyClientHealth {

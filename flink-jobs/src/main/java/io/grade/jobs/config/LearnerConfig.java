@@ -42,6 +42,8 @@ public final class LearnerConfig implements Serializable {
     /** Where the learner's tasks read the signing key, or null: snapshots unsigned. */
     private final PolicyKeySource signingKey;
     private final java.security.PublicKey verifyKey;
+    /** Path of the verify key (the learner tasks read it again in open()), or null. */
+    private final String verifyKeyFile;
     private final Map<String, String> effective;
 
     private LearnerConfig(Configuration c, GradeConfig join) {
@@ -61,6 +63,7 @@ public final class LearnerConfig implements Serializable {
         publishInterval = positiveDuration(c, LearnerOptions.PUBLISH_INTERVAL);
         seed = c.get(LearnerOptions.SEED);
         signingKey = signingKey(c);
+        verifyKeyFile = c.getOptional(LearnerOptions.VERIFY_KEY_FILE).orElse(null);
         verifyKey = c.getOptional(LearnerOptions.VERIFY_KEY_FILE).map(f -> {
             try {
                 return io.grade.model.policy.PolicySignatures.requireEd25519(
@@ -138,7 +141,8 @@ public final class LearnerConfig implements Serializable {
     public LearnerSettings settings(GradeConfig join, byte[] warmStartSnapshot) {
         return new LearnerSettings(modelId, Arrays.asList(join.taskNames()), architecture, join.fusion(), join.betas(),
                 join.rewardConfig(), online, updateEvery, updateInterval, publishInterval, seed, warmStartSnapshot, gate,
-                signingKey);
+                signingKey).verifyingWith(verifyKeyFile == null ? null
+                        : io.grade.model.policy.PolicyKeySource.file(verifyKeyFile));
     }
 
     public boolean enabled() {

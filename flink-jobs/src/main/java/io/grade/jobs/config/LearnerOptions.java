@@ -209,8 +209,9 @@ public final class LearnerOptions {
     public static final ConfigOption<String> VERIFY_KEY_FILE = ConfigOptions.key("verify-key-file")
             .stringType().noDefaultValue()
             .withDescription("Ed25519 public key (X.509 PEM, as ./grade keys generate writes it) the warm start "
-                    + "verifies snapshots on the policy topic with: an unsigned or forged snapshot is never "
-                    + "continued from (and re-signed). Give it with signing-key-file in production.");
+                    + "and the learner verify the policy topic's records with: an unsigned or forged snapshot is "
+                    + "never continued from (and re-signed), an unsigned or forged control record (pin) is ignored. "
+                    + "Give it with signing-key-file in production.");
 
     /** Every learner option (the command line accepts these besides GradeOptions). */
     public static List<ConfigOption<?>> all() {

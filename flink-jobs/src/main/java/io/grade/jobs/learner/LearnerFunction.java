@@ -12,8 +12,10 @@ import io.grade.core.learner.ReplayWindow;
 import io.grade.core.grpo.UpdateResult;
 import io.grade.core.policy.Nd4jRuntime;
 import io.grade.core.policy.PolicyNetwork;
+import io.grade.jobs.publish.PolicyTopicRecord;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
+import io.grade.model.policy.PolicyControls;
 import io.grade.model.policy.PolicyForward;
 import io.grade.model.policy.PolicySignatures;
 import io.grade.model.policy.PolicySnapshots;
@@ -21,10 +23,13 @@ import io.grade.model.policy.SnapshotMetadata;
 import io.grade.model.policy.PolicyVersions;
 import io.grade.model.policy.SnapshotValidator;
 import io.grade.model.reward.CompositeReward;
+import io.grade.schemas.PolicyControl;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.TrainingStats;
+import io.grade.schemas.codec.DecodeResult;
 import io.grade.schemas.codec.EventCodec;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +47,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +69,20 @@ import org.slf4j.LoggerFactory;
  * rolled back to the last published version (kept in keyed state). With too few held-out requests
  * publishing waits: nothing reaches serving unjudged.
  *
+ * <p>The second input follows the policy topic (read_committed, {@link PolicyTopicRecord}): every
+ * valid version on it raises the floor of the next version (versions never go backwards, whoever
+ * wrote the topic's newest); a rollback version ({@code ./grade policy rollback}, marked by its
+ * origin header) above the learner's own is adopted: training continues from its parameters. A
+ * valid control record that pins a version holds publishing (training goes on) until unpinned; the
+ * kill switch concerns serving only. Records that fail the checks serving makes (and, with a verify
+ * key, unsigned or forged ones) are rejected and counted. What this input leaves behind is a few
+ * counters in {@link LearnerProgress}: bounded.
+ *
  * <p>The learner's whole state, the buffer, both rings, the published state and the version
  * counter are keyed state, so a restore resumes exactly and versions never go backwards.
  */
-public class LearnerFunction extends KeyedProcessFunction<String, LabelledRequest, PublishedPolicy> {
+public class LearnerFunction extends KeyedCoProcessFunction<String, LabelledRequest, PolicyTopicRecord,
+        PublishedPolicy> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LearnerFunction.class);
@@ -103,6 +118,14 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     private transient PolicyForward publishedPolicy;
     private transient CompositeReward reward;
     private transient EventCodec<PolicySnapshot> codec;
+    private transient EventCodec<PolicyControl> controlCodec;
+    /** Checks policy-topic records; null: signatures not required. */
+    private transient PublicKey verifyKey;
+    private transient Counter publishesHeld;
+    private transient Counter versionsAdopted;
+    private transient Counter topicRecordsRejected;
+    private transient volatile long gaugePinned;
+    private transient volatile long gaugeTopicMax;
     /** Signs every published snapshot; null: unsigned. Read in open(), never part of the job graph. */
     private transient PrivateKey signingKey;
 
@@ -151,6 +174,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         publishTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE_PUBLISH_TIMER, Types.LONG));
         reward = new CompositeReward(settings.reward);
         codec = EventCodec.policySnapshots();
+        controlCodec = EventCodec.policyControls();
+        verifyKey = settings.verifyKey == null ? null : settings.verifyKey.publicKey();
         signingKey = settings.signingKey == null ? null : settings.signingKey.privateKey();
         gaugeReward = Double.NaN;
         gaugeKl = Double.NaN;
@@ -178,6 +203,11 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         versionsRejected = g.counter(LearnerMetrics.VERSIONS_REJECTED);
         versionsDeferred = g.counter(LearnerMetrics.VERSIONS_DEFERRED);
         rollbacks = g.counter(LearnerMetrics.ROLLBACKS);
+        publishesHeld = g.counter(LearnerMetrics.PUBLISHES_HELD);
+        versionsAdopted = g.counter(LearnerMetrics.VERSIONS_ADOPTED);
+        topicRecordsRejected = g.counter(LearnerMetrics.TOPIC_RECORDS_REJECTED);
+        g.gauge(LearnerMetrics.PINNED_VERSION, () -> gaugePinned);
+        g.gauge(LearnerMetrics.TOPIC_MAX_VERSION, () -> gaugeTopicMax);
         gaugeGateDiff = Double.NaN;
         gaugeGateSe = Double.NaN;
         g.gauge(LearnerMetrics.GATE_MEAN_DIFF, () -> gaugeGateDiff);
@@ -186,7 +216,7 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
     }
 
     @Override
-    public void processElement(LabelledRequest r, Context ctx, Collector<PublishedPolicy> out) throws Exception {
+    public void processElement1(LabelledRequest r, Context ctx, Collector<PublishedPolicy> out) throws Exception {
         ensureLearner();
         if (gate != null && settings.gate.holdout().heldOut(r.requestId)) {
             holdOut(r);
@@ -228,6 +258,101 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
             publishIfNew(out, ctx.timerService().currentProcessingTime());
         }
         // Timers are re-armed by the next labelled request: an idle learner holds no timers.
+    }
+
+    /** A record of the model on the policy topic: raises the version floor, adopts rollbacks, applies pins. */
+    @Override
+    public void processElement2(PolicyTopicRecord r, Context ctx, Collector<PublishedPolicy> out) throws Exception {
+        ensureLearner();
+        LearnerProgress p = progress();
+        if (r.control) {
+            applyControl(p, r);
+        } else {
+            followSnapshot(p, r);
+        }
+        progressState.update(p);
+        refreshGauges(p);
+    }
+
+    private void applyControl(LearnerProgress p, PolicyTopicRecord r) {
+        DecodeResult<PolicyControl> d = controlCodec.decode(r.value);
+        if (!d.isOk()) {
+            rejectTopicRecord("undecodable control record: " + d.failure());
+            return;
+        }
+        PolicyControls.Checked c = PolicyControls.check(d.value(), settings.modelId, settings.expectations(),
+                verifyKey);
+        if (!c.ok()) {
+            rejectTopicRecord("control record #" + d.value().getSequence() + ": " + c.problems());
+            return;
+        }
+        if (d.value().getSequence() <= p.controlSequence) {
+            return; // a replay of an older state
+        }
+        p.controlSequence = d.value().getSequence();
+        long pinned = d.value().getPinnedVersion();
+        if (pinned != p.pinnedVersion) {
+            LOG.warn("policy {} {} by control record #{} ({}): {}", settings.modelId,
+                    pinned == 0 ? "unpinned" : "pinned to v" + pinned, p.controlSequence, d.value().getIssuedBy(),
+                    pinned == 0 ? "publishing resumes" : "publishing is held, training goes on");
+        }
+        p.pinnedVersion = pinned;
+        if (c.pinned() != null) {
+            p.topicMaxVersion = Math.max(p.topicMaxVersion, pinned);
+        }
+    }
+
+    private void followSnapshot(LearnerProgress p, PolicyTopicRecord r) throws Exception {
+        DecodeResult<PolicySnapshot> d = codec.decode(r.value);
+        if (!d.isOk()) {
+            rejectTopicRecord("undecodable snapshot: " + d.failure());
+            return;
+        }
+        PolicySnapshot s = d.value();
+        List<io.grade.model.policy.SnapshotProblem> problems = new ArrayList<>(SnapshotValidator.validate(s,
+                settings.expectations(), Math.max(p.version, p.topicMaxVersion)));
+        if (verifyKey != null) {
+            problems.addAll(PolicySignatures.verify(s, verifyKey));
+        }
+        if (!problems.isEmpty()) {
+            rejectTopicRecord("snapshot v" + s.getVersion() + ": " + problems);
+            return;
+        }
+        p.topicMaxVersion = Math.max(p.topicMaxVersion, s.getVersion());
+        if (r.origin != null && s.getVersion() > p.version && s.getVersion() >= p.topicMaxVersion) {
+            adopt(p, s, r.origin);
+        }
+    }
+
+    /**
+     * Continues from a rollback version: its parameters become the policy and the reference (Adam
+     * moments start afresh), it counts as the published version, and the gate judges against it.
+     */
+    private void adopt(LearnerProgress p, PolicySnapshot s, String origin) throws Exception {
+        var current = learner.exportState();
+        var params = PolicySnapshots.parameters(s);
+        var fresh = new io.grade.core.grpo.GrpoLearner(settings.grpo, reward,
+                new PolicyNetwork(settings.architecture, params)).exportState();
+        learner.importState(new io.grade.core.grpo.GrpoLearnerState(params, params, fresh.adam(),
+                current.scheduleStep(), current.updateCount(), current.skippedUpdates(), current.rngState()));
+        learnerState.update(LearnerStateCodec.encode(learner.exportState()));
+        p.version = s.getVersion();
+        p.updatesAtLastPublish = learner.updateCount();
+        p.versionsAdopted++;
+        versionsAdopted.inc();
+        if (gate != null) {
+            publishedPolicy = new PolicyForward(settings.architecture, learner.policyParameters());
+            publishedState.update(LearnerStateCodec.encode(learner.exportState()));
+            rejections.setConsecutiveRejections(0);
+            p.consecutiveRejections = 0;
+        }
+        LOG.warn("learner of {} continues from v{} ({}); next version v{}", settings.modelId, s.getVersion(), origin,
+                s.getVersion() + 1);
+    }
+
+    private void rejectTopicRecord(String why) {
+        topicRecordsRejected.inc();
+        LOG.warn("policy topic record of {} rejected by the learner: {}", settings.modelId, why);
     }
 
     /** Learns from what is buffered and publishes if anything is new (end of input, drain). */
@@ -357,18 +482,25 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
         if (learner.updateCount() <= p.updatesAtLastPublish) {
             return;
         }
+        if (p.pinnedVersion != 0) {
+            publishesHeld.inc();
+            LOG.info("not publishing: {} is pinned to v{} (./grade policy unpin resumes)", settings.modelId,
+                    p.pinnedVersion);
+            return;
+        }
         PolicyForward candidate = new PolicyForward(settings.architecture, learner.policyParameters());
         if (gate != null && !passesGate(p, candidate)) {
             return;
         }
-        long version = PolicyVersions.next(p.version); // throws instead of wrapping to a negative version
+        // above the learner's own and anything else on the topic; throws instead of wrapping to a negative version
+        long version = PolicyVersions.next(Math.max(p.version, p.topicMaxVersion));
         PolicySnapshot snapshot = PolicySnapshots.toSnapshot(settings.architecture, learner.policyParameters(),
                 new SnapshotMetadata(settings.modelId, version, Instant.ofEpochMilli(nowMillis),
                         Instant.ofEpochMilli(p.trainedThrough), settings.taskNames, settings.fusion, settings.betas,
                         learner.currentAlphaHat(), settings.grpo.alphaMin(),
                         new TrainingStats(finiteOrZero(p.lastMeanReward), finiteOrZero(p.lastKl),
                                 finiteOrZero(p.lastClipFraction), learner.updateCount(), p.requestsLearned)));
-        var problems = SnapshotValidator.validate(snapshot, settings.expectations(), p.version);
+        var problems = SnapshotValidator.validate(snapshot, settings.expectations(), version - 1);
         if (!problems.isEmpty()) {
             // The learner's guard should make this impossible; never publish what serving would reject.
             LOG.error("not publishing v{}: {}", version, problems);
@@ -509,6 +641,8 @@ public class LearnerFunction extends KeyedProcessFunction<String, LabelledReques
 
     private void refreshGauges(LearnerProgress p) {
         gaugeVersion = p.version;
+        gaugePinned = p.pinnedVersion;
+        gaugeTopicMax = p.topicMaxVersion;
         gaugeRequests = p.requestsLearned;
         gaugeHomogeneous = p.homogeneousGroups;
         gaugeUpdates = learner.updateCount();

@@ -45,6 +45,16 @@ public final class LearnerMetrics {
     public static final String VERSIONS_DEFERRED = "versionsDeferred";
     /** Counter: rollbacks of the learner to the last published state after consecutive rejections. */
     public static final String ROLLBACKS = "rollbacks";
+    /** Gauge: version pinned by a control record on the policy topic (0: not pinned; publishing held while pinned). */
+    public static final String PINNED_VERSION = "pinnedVersion";
+    /** Gauge: highest valid version seen on the policy topic (any writer). */
+    public static final String TOPIC_MAX_VERSION = "topicMaxVersion";
+    /** Counter: publishes held back because a version is pinned. */
+    public static final String PUBLISHES_HELD = "publishesHeld";
+    /** Counter: rollback versions (./grade policy rollback) whose parameters the learner continued from. */
+    public static final String VERSIONS_ADOPTED = "versionsAdopted";
+    /** Counter: policy-topic records (snapshots, control records) the learner rejected (bad, unsigned, forged). */
+    public static final String TOPIC_RECORDS_REJECTED = "topicRecordsRejected";
     /** Gauge: the last gate verdict's mean paired R_post difference, candidate minus current. */
     public static final String GATE_MEAN_DIFF = "gateMeanDiff";
     /** Gauge: the standard error of that difference. */

@@ -1,17 +1,19 @@
 package io.grade.jobs.learner;
 
+import io.grade.jobs.publish.PolicyTopicRecord;
 import io.grade.jobs.publish.PublishedPolicy;
 import io.grade.jobs.session.LabelledRequest;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 
 /**
- * Runs {@link LearnerFunction} and, when the input ends (bounded input, or stop-with-savepoint
- * --drain), learns from what is still buffered and publishes it, so no labelled request is lost.
+ * Runs {@link LearnerFunction} on the labelled requests (input 1) and the policy topic (input 2)
+ * and, when the labelled requests end (bounded input, or stop-with-savepoint --drain), learns from
+ * what is still buffered and publishes it, so no labelled request is lost.
  */
-public class LearnerOperator extends KeyedProcessOperator<String, LabelledRequest, PublishedPolicy>
-        implements BoundedOneInput {
+public class LearnerOperator extends KeyedCoProcessOperator<String, LabelledRequest, PolicyTopicRecord, PublishedPolicy>
+        implements BoundedMultiInput {
 
     private static final long serialVersionUID = 1L;
 
@@ -25,7 +27,10 @@ public class LearnerOperator extends KeyedProcessOperator<String, LabelledReques
     }
 
     @Override
-    public void endInput() throws Exception {
+    public void endInput(int inputId) throws Exception {
+        if (inputId != 1) {
+            return; // the policy topic ended (bounded run): nothing is buffered on its account
+        }
         setCurrentKey(modelId);
         function.flush(new TimestampedCollector<>(output), getProcessingTimeService().getCurrentProcessingTime());
     }

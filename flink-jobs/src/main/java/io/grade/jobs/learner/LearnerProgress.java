@@ -24,6 +24,14 @@ public class LearnerProgress {
     public long versionsRejected;
     /** Rollbacks to the last published state so far. */
     public long rollbacks;
+    /** Highest valid version seen on the policy topic (any writer); the next version is above it. */
+    public long topicMaxVersion;
+    /** Version pinned by the newest valid control record (0: not pinned); publishing is held meanwhile. */
+    public long pinnedVersion;
+    /** Sequence of the newest valid control record applied (0: none). */
+    public long controlSequence;
+    /** Rollback versions whose parameters the learner adopted. */
+    public long versionsAdopted;
     public double lastMeanReward;
     public double lastKl;
     public double lastClipFraction;

@@ -45,6 +45,11 @@ public final class LearnerSettings implements Serializable {
     final GateSettings gate;
     /** Where each task reads the Ed25519 signing key (the key itself is never shipped), or null: unsigned. */
     final PolicyKeySource signingKey;
+    /**
+     * Public key the learner checks policy-topic records with (snapshots of other writers, control
+     * records), or null: signatures not required. Set by {@link #verifyingWith}.
+     */
+    PolicyKeySource verifyKey;
 
     /**
      * @param updateEvery run a GRPO update when this many labelled requests are buffered (the buffer bound)
@@ -94,6 +99,15 @@ public final class LearnerSettings implements Serializable {
         if (this.warmStartSnapshot != null) {
             checkWarmStart(this.warmStartSnapshot);
         }
+    }
+
+    /**
+     * Requires valid signatures by {@code key}'s private key on the policy-topic records the learner
+     * follows (the job's --verify-key-file); returns this.
+     */
+    public LearnerSettings verifyingWith(PolicyKeySource key) {
+        this.verifyKey = key;
+        return this;
     }
 
     /** What the snapshots this learner publishes and starts from must agree with. */

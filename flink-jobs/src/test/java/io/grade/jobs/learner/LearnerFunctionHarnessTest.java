@@ -37,7 +37,8 @@ import java.util.Random;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import io.grade.jobs.publish.PolicyTopicRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,10 +72,10 @@ class LearnerFunctionHarnessTest {
                 Duration.ofSeconds(10), 11L, warmStart, gate, signingKey);
     }
 
-    static KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> harness(LearnerSettings s)
+    static KeyedTwoInputStreamOperatorTestHarness<String, LabelledRequest, PolicyTopicRecord, PublishedPolicy> harness(LearnerSettings s)
             throws Exception {
         LearnerOperator op = new LearnerOperator(new LearnerFunction(s), s.modelId());
-        return new KeyedOneInputStreamOperatorTestHarness<>(op, r -> r.modelId, Types.STRING);
+        return new KeyedTwoInputStreamOperatorTestHarness<>(op, r -> r.modelId, r -> s.modelId(), Types.STRING);
     }
 
     static List<LabelledRequest> requests(int n, long seed) {
@@ -113,7 +114,7 @@ class LearnerFunctionHarnessTest {
         return out;
     }
 
-    private static List<PolicySnapshot> published(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> h) {
+    static List<PolicySnapshot> published(KeyedTwoInputStreamOperatorTestHarness<String, LabelledRequest, PolicyTopicRecord, PublishedPolicy> h) {
         List<PolicySnapshot> out = new ArrayList<>();
         for (PublishedPolicy p : h.extractOutputValues()) {
             PolicySnapshot s = CODEC.decode(p.payload).value();
@@ -129,7 +130,7 @@ class LearnerFunctionHarnessTest {
             h.open();
             h.setProcessingTime(0);
             for (LabelledRequest r : requests(2 * UPDATE_EVERY, 1)) {
-                h.processElement(new StreamRecord<>(r, r.closeTime));
+                h.processElement1(new StreamRecord<>(r, r.closeTime));
             }
             assertThat(h.extractOutputValues()).isEmpty();
             h.setProcessingTime(10_000);
@@ -175,10 +176,10 @@ class LearnerFunctionHarnessTest {
         }
     }
 
-    private static void feedAndPublish(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest,
+    static void feedAndPublish(KeyedTwoInputStreamOperatorTestHarness<String, LabelledRequest, PolicyTopicRecord,
             PublishedPolicy> h, long round) throws Exception {
         for (LabelledRequest r : requests(UPDATE_EVERY, round)) {
-            h.processElement(new StreamRecord<>(r, r.closeTime));
+            h.processElement1(new StreamRecord<>(r, r.closeTime));
         }
         h.setProcessingTime(round * 10_000);
     }
@@ -189,7 +190,7 @@ class LearnerFunctionHarnessTest {
             h.open();
             h.setProcessingTime(0);
             for (LabelledRequest r : requests(5, 2)) {
-                h.processElement(new StreamRecord<>(r, r.closeTime));
+                h.processElement1(new StreamRecord<>(r, r.closeTime));
             }
             h.setProcessingTime(5_000);
             h.setProcessingTime(10_000);
@@ -301,7 +302,7 @@ class LearnerFunctionHarnessTest {
             h.open();
             h.setProcessingTime(0);
             feed(h, requests(3, 7));
-            h.endInput();
+            h.endInput1();
             assertThat(published(h)).singleElement().satisfies(s ->
                     assertThat(s.getStats().getRequestsLearned()).isEqualTo(3));
         }
@@ -415,10 +416,10 @@ class LearnerFunctionHarnessTest {
         assertThat(progress[0].requestsLearned + progress[0].holdoutAdded).isEqualTo(720 + 1440);
     }
 
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, LabelledRequest, PublishedPolicy> h,
+    private static void feed(KeyedTwoInputStreamOperatorTestHarness<String, LabelledRequest, PolicyTopicRecord, PublishedPolicy> h,
                              List<LabelledRequest> rs) throws Exception {
         for (LabelledRequest r : rs) {
-            h.processElement(new StreamRecord<>(r, r.closeTime));
+            h.processElement1(new StreamRecord<>(r, r.closeTime));
         }
     }
 }

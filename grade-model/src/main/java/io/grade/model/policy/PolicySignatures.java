@@ -93,14 +93,21 @@ public final class PolicySignatures {
 
     /** A copy of {@code s} carrying its Ed25519 signature by {@code key}. */
     public static PolicySnapshot sign(PolicySnapshot s, PrivateKey key) {
+        return PolicySnapshot.newBuilder(s)
+                .setSignature(ByteBuffer.wrap(signBytes(signedContent(s), key, "policy " + s.getModelId() + " v"
+                        + s.getVersion()))).build();
+    }
+
+    /** Ed25519 signature of {@code content}; {@code what} names the record in the message of a bad key. */
+    static byte[] signBytes(byte[] content, PrivateKey key, String what) {
         try {
             Signature signer = Signature.getInstance(ALGORITHM);
             signer.initSign(key);
-            signer.update(signedContent(s));
-            return PolicySnapshot.newBuilder(s).setSignature(ByteBuffer.wrap(signer.sign())).build();
+            signer.update(content);
+            return signer.sign();
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot sign policy " + s.getModelId() + " v" + s.getVersion()
-                    + " with a " + key.getAlgorithm() + " key: " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot sign " + what + " with a " + key.getAlgorithm() + " key: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -110,36 +117,44 @@ public final class PolicySignatures {
      * throws on a bad snapshot.
      */
     public static List<SnapshotProblem> verify(PolicySnapshot s, PublicKey key) {
-        ByteBuffer sig = s.getSignature();
-        if (sig == null) {
-            return List.of(new SnapshotProblem(Kind.SIGNATURE_MISSING, "snapshot v" + s.getVersion()
+        return verifyBytes(s.getSignature(), () -> signedContent(s), key, "snapshot v" + s.getVersion());
+    }
+
+    /**
+     * Empty when {@code signature} is a valid Ed25519 signature of {@code content} by {@code key}'s
+     * private key, else one SIGNATURE_MISSING / SIGNATURE_INVALID problem about {@code what}.
+     */
+    static List<SnapshotProblem> verifyBytes(ByteBuffer signature, java.util.function.Supplier<byte[]> content,
+                                             PublicKey key, String what) {
+        if (signature == null) {
+            return List.of(new SnapshotProblem(Kind.SIGNATURE_MISSING, what
                     + " is unsigned, but this consumer requires an " + ALGORITHM + " signature"));
         }
-        byte[] bytes = new byte[sig.remaining()];
-        sig.duplicate().get(bytes);
+        byte[] bytes = new byte[signature.remaining()];
+        signature.duplicate().get(bytes);
         if (bytes.length != SIGNATURE_BYTES) {
-            return List.of(invalid(s, "a " + bytes.length + "-byte signature (" + ALGORITHM + " has "
+            return List.of(invalid(what, "a " + bytes.length + "-byte signature (" + ALGORITHM + " has "
                     + SIGNATURE_BYTES + ")"));
         }
         boolean ok;
         try {
             Signature verifier = Signature.getInstance(ALGORITHM);
             verifier.initVerify(key);
-            verifier.update(signedContent(s));
+            verifier.update(content.get());
             ok = verifier.verify(bytes);
         } catch (GeneralSecurityException | RuntimeException e) {
-            return List.of(invalid(s, "a signature that cannot be checked (" + e.getClass().getSimpleName() + ")"));
+            return List.of(invalid(what, "a signature that cannot be checked (" + e.getClass().getSimpleName() + ")"));
         }
-        return ok ? List.of() : List.of(invalid(s, "a signature that does not verify with the configured public key"));
+        return ok ? List.of() : List.of(invalid(what, "a signature that does not verify with the configured public key"));
     }
 
-    private static GenericData genericWithTimestamps() {
+    static GenericData genericWithTimestamps() {
         GenericData data = new GenericData();
         data.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
         return data;
     }
 
-    private static SnapshotProblem invalid(PolicySnapshot s, String what) {
-        return new SnapshotProblem(Kind.SIGNATURE_INVALID, "snapshot v" + s.getVersion() + " carries " + what);
+    private static SnapshotProblem invalid(String what, String carries) {
+        return new SnapshotProblem(Kind.SIGNATURE_INVALID, what + " carries " + carries);
     }
 }

@@ -43,6 +43,11 @@ public record SnapshotProblem(Kind kind, String detail) {
         /** A verification key is configured but the snapshot carries no signature. */
         SIGNATURE_MISSING,
         /** The signature does not verify with the configured public key (forged, altered or another key). */
-        SIGNATURE_INVALID
+        SIGNATURE_INVALID,
+        /**
+         * A control record ({@code PolicyControl}) is inconsistent: sequence below 1, pinned version out
+         * of range, or a pinned snapshot that is missing, undecodable or of another model or version.
+         */
+        CONTROL_INVALID
     }
 }

@@ -3,6 +3,7 @@ package io.grade.schemas.codec;
 import io.grade.schemas.DeadLetter;
 import io.grade.schemas.Feedback;
 import io.grade.schemas.Impression;
+import io.grade.schemas.PolicyControl;
 import io.grade.schemas.PolicySnapshot;
 import java.io.EOFException;
 import java.io.IOException;
@@ -62,6 +63,11 @@ public final class EventCodec<T extends SpecificRecordBase> {
 
     public static EventCodec<PolicySnapshot> policySnapshots() {
         return forRecord(PolicySnapshot.getClassSchema());
+    }
+
+    /** Control records of the policy topic (pin, kill switch; key {@code <modelId>#control}). */
+    public static EventCodec<PolicyControl> policyControls() {
+        return forRecord(PolicyControl.getClassSchema());
     }
 
     public static EventCodec<DeadLetter> deadLetters() {

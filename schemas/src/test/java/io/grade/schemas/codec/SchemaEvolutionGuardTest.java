@@ -19,7 +19,8 @@ class SchemaEvolutionGuardTest {
 
     static Stream<Schema> currentSchemas() {
         return Stream.of(Impression.getClassSchema(), Feedback.getClassSchema(),
-                PolicySnapshot.getClassSchema(), DeadLetter.getClassSchema());
+                PolicySnapshot.getClassSchema(), io.grade.schemas.PolicyControl.getClassSchema(),
+                DeadLetter.getClassSchema());
     }
 
     @ParameterizedTest

@@ -9,6 +9,7 @@ import io.grade.schemas.ExperimentArm;
 import io.grade.schemas.Impression;
 import io.grade.schemas.Item;
 import io.grade.schemas.ParameterTensor;
+import io.grade.schemas.PolicyControl;
 import io.grade.schemas.PolicySnapshot;
 import io.grade.schemas.TrainingStats;
 import java.io.IOException;
@@ -72,7 +73,8 @@ class WireFormatGoldenTest {
     }
 
     static Stream<Sample> samples() {
-        return Stream.of(sample(impression()), sample(clickFeedback()), sample(policySnapshot()), sample(deadLetter()));
+        return Stream.of(sample(impression()), sample(clickFeedback()), sample(policySnapshot()), sample(policyControl()),
+                sample(deadLetter()));
     }
 
     @SuppressWarnings("unchecked")
@@ -139,6 +141,20 @@ class WireFormatGoldenTest {
                 .setAlphaMin(0.01)
                 .setStats(new TrainingStats(0.75, 0.002, 0.125, 12L, 3072L))
                 .setChecksum(123456789L)
+                .setSignature(null)
+                .build();
+    }
+
+    /** A kill-switch record (no pin, unsigned) of model {@code default}. */
+    static PolicyControl policyControl() {
+        return PolicyControl.newBuilder()
+                .setModelId("default")
+                .setSequence(1)
+                .setCreatedAt(Instant.parse("2024-05-01T12:00:00Z"))
+                .setIssuedBy("ops@host")
+                .setKillSwitch(true)
+                .setPinnedVersion(0)
+                .setPinnedSnapshot(null)
                 .setSignature(null)
                 .build();
     }
