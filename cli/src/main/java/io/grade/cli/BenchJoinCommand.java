@@ -58,6 +58,7 @@ public final class BenchJoinCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--runs must be at least 1, got " + runs);
         }
         Map<String, Object> figures = JoinBenchmark.run(impressions, seed, workload, maxWarmups, runs);
+        BenchTarget.JOIN.judge(figures, impressions == 50_000 && workload == WorkloadShape.STEADY, System.out);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);

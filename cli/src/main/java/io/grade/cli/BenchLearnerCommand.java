@@ -29,6 +29,7 @@ public final class BenchLearnerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> figures = LearnerBenchmark.run(warmupSteps, steps, seed);
+        BenchTarget.LEARNER.judge(figures, true, System.out);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);

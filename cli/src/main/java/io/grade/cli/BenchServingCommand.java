@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code grade bench serving}: JMH latency of the serving client's weights() call. */
 @Command(name = "serving", mixinStandardHelpOptions = true,
-        description = "JMH benchmark of the serving client's weights(features) (target < 2 us per call, one core).")
+        description = "JMH benchmark of the serving client's weights(features) (target <= 1 us per call, one core, allocation-free).")
 public final class BenchServingCommand implements Callable<Integer> {
 
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
@@ -39,6 +40,7 @@ public final class BenchServingCommand implements Callable<Integer> {
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.seconds(1))
                 .jvmArgsAppend("-Xmx512m")
+                .addProfiler(GCProfiler.class)
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         RunResult r = results.iterator().next();
@@ -48,11 +50,22 @@ public final class BenchServingCommand implements Callable<Integer> {
         figures.put("serving_weights_ns_per_call", nsPerCall);
         figures.put("serving_weights_ns_error_99", error);
         figures.put("serving_weights_calls_per_s", 1e9 / nsPerCall);
+        figures.put("serving_weights_alloc_bytes_per_call", allocatedBytesPerCall(r));
         figures.put("features", 32);
+        BenchTarget.SERVING.judge(figures, true, System.out);
         System.out.println(SummaryJson.render(figures));
         if (summaryJson != null) {
             SummaryJson.write(summaryJson, figures);
         }
         return 0;
+    }
+
+    /** JMH's GC profiler figure: heap bytes allocated per call (normalised allocation rate). */
+    private static double allocatedBytesPerCall(RunResult r) {
+        return r.getSecondaryResults().entrySet().stream()
+                .filter(e -> e.getKey().endsWith("gc.alloc.rate.norm"))
+                .mapToDouble(e -> e.getValue().getScore())
+                .findFirst()
+                .orElse(Double.NaN);
     }
 }

@@ -299,8 +299,6 @@ public final class JoinBenchmark {
             out.put("checkpoint_ms_max", percentile(join.checkpointDurations, 1.0));
             out.put("checkpoint_join_state_bytes_max", join.maxJoinStateBytes);
             out.put("state_bytes_per_open_request", stateBytesPerOpenRequest(config, w));
-            out.put("target_ratio", 0.3);
-            out.put("target_met", joinRate >= 0.3 * decodeRate);
         }
         return out;
     }

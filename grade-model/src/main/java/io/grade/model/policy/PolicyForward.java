@@ -23,13 +23,16 @@ import java.util.Map;
 public final class PolicyForward {
 
     private final PolicyArchitecture arch;
-    /** All experts' weights stacked (E*H x d) and biases (E*H): one affine call for the expert layer. */
-    private final double[] expertW;
-    private final double[] expertB;
-    private final double[] gateW;
-    private final double[] gateB;
-    private final double[] towerW;
+    /**
+     * The gate (E rows) and all experts (E*H rows) stacked into one E + E*H x d layer, stored
+     * column-major ({@code [c * rows + r]}, see {@link #affineColumns}); biases in the same row order.
+     */
+    private final double[] inputWt;
+    private final double[] inputB;
+    /** Tower layer T x H, column-major. */
+    private final double[] towerWt;
     private final double[] towerB;
+    /** Output layer n x T, row-major (n is small: four register chains beat a short vector). */
     private final double[] outW;
     private final double[] outB;
     private final ThreadLocal<Scratch> perThread;
@@ -52,21 +55,33 @@ public final class PolicyForward {
             }
         }
         int experts = arch.experts();
-        int hd = arch.hidden() * arch.featureDim();
-        expertW = new double[experts * hd];
-        expertB = new double[experts * arch.hidden()];
+        int hidden = arch.hidden();
+        int d = arch.featureDim();
+        int inputRows = experts + experts * hidden;
+        inputWt = new double[inputRows * d];
+        inputB = new double[inputRows];
+        putColumnMajor(params.valuesView(PolicyArchitecture.GATE_W), experts, d, inputWt, 0, inputRows);
+        System.arraycopy(params.valuesView(PolicyArchitecture.GATE_B), 0, inputB, 0, experts);
         for (int e = 0; e < experts; e++) {
-            System.arraycopy(params.valuesView(PolicyArchitecture.expertWeight(e)), 0, expertW, e * hd, hd);
-            System.arraycopy(params.valuesView(PolicyArchitecture.expertBias(e)), 0, expertB, e * arch.hidden(),
-                    arch.hidden());
+            int row0 = experts + e * hidden;
+            putColumnMajor(params.valuesView(PolicyArchitecture.expertWeight(e)), hidden, d, inputWt, row0, inputRows);
+            System.arraycopy(params.valuesView(PolicyArchitecture.expertBias(e)), 0, inputB, row0, hidden);
         }
-        gateW = params.values(PolicyArchitecture.GATE_W);
-        gateB = params.values(PolicyArchitecture.GATE_B);
-        towerW = params.values(PolicyArchitecture.TOWER_W);
+        towerWt = new double[arch.tower() * hidden];
+        putColumnMajor(params.valuesView(PolicyArchitecture.TOWER_W), arch.tower(), hidden, towerWt, 0, arch.tower());
         towerB = params.values(PolicyArchitecture.TOWER_B);
         outW = params.values(PolicyArchitecture.OUT_W);
         outB = params.values(PolicyArchitecture.OUT_B);
         perThread = ThreadLocal.withInitial(this::newScratch);
+    }
+
+    /** Copies a row-major rows x cols matrix into rows {@code row0..} of a column-major one with {@code totalRows}. */
+    private static void putColumnMajor(double[] w, int rows, int cols, double[] dst, int row0, int totalRows) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * totalRows + row0 + r] = w[r * cols + c];
+            }
+        }
     }
 
     /** The architecture this forward pass computes. */
@@ -123,24 +138,22 @@ public final class PolicyForward {
             throw new IllegalArgumentException("x has " + x.length + " features, the policy expects " + d);
         }
         checkOut(out);
-        // gate first so each expert's output can be accumulated into m without storing all of them
-        double[] gate = scratch.gate;
-        affine(gateW, gateB, x, experts, d, gate);
-        softmaxInPlace(gate, experts);
+        // one pass over x for the gate and every expert: rows 0..E-1 are the gate, then E blocks of H
+        double[] a = scratch.input;
+        affineColumns(inputWt, inputB, x, experts + experts * hidden, d, a);
+        softmaxInPlace(a, experts);
         double[] m = scratch.mixture;
         Arrays.fill(m, 0.0);
-        double[] h = scratch.expert;
-        affine(expertW, expertB, x, experts * hidden, d, h);
         for (int e = 0; e < experts; e++) {
-            double ge = gate[e];
-            int off = e * hidden;
+            double ge = a[e];
+            int off = experts + e * hidden;
             for (int i = 0; i < hidden; i++) {
                 // branch-free ReLU: about half the units are active, so an if mispredicts constantly
-                m[i] += ge * Math.max(h[off + i], 0.0);
+                m[i] += ge * Math.max(a[off + i], 0.0);
             }
         }
         double[] t = scratch.tower;
-        affine(towerW, towerB, m, tower, hidden, t);
+        affineColumns(towerWt, towerB, m, tower, hidden, t);
         for (int i = 0; i < tower; i++) {
             t[i] = Math.max(t[i], 0.0);
         }
@@ -169,11 +182,45 @@ public final class PolicyForward {
     }
 
     /**
+     * out = W v + b with W stored column-major ({@code wt[c * rows + r]}): out starts as b and each
+     * column adds w_rc v_c to every row, four columns per pass over out. Each sum is still
+     * b_r + w_r0 v_0 + w_r1 v_1 + ... in that order (no fused multiply-add: Java rounds the product
+     * and the sum separately), so results are bit-identical to the plain row-by-row loop; the inner
+     * loop runs over contiguous rows, which the JIT turns into vector instructions.
+     */
+    private static void affineColumns(double[] wt, double[] b, double[] v, int rows, int cols, double[] out) {
+        System.arraycopy(b, 0, out, 0, rows);
+        int c = 0;
+        for (; c + 3 < cols; c += 4) {
+            double v0 = v[c];
+            double v1 = v[c + 1];
+            double v2 = v[c + 2];
+            double v3 = v[c + 3];
+            int o0 = c * rows;
+            int o1 = o0 + rows;
+            int o2 = o1 + rows;
+            int o3 = o2 + rows;
+            for (int r = 0; r < rows; r++) {
+                double s = out[r] + wt[o0 + r] * v0;
+                s += wt[o1 + r] * v1;
+                s += wt[o2 + r] * v2;
+                out[r] = s + wt[o3 + r] * v3;
+            }
+        }
+        for (; c < cols; c++) {
+            double vc = v[c];
+            int o = c * rows;
+            for (int r = 0; r < rows; r++) {
+                out[r] += wt[o + r] * vc;
+            }
+        }
+    }
+
+    /**
      * out = W v + b with W rows x cols row-major, eight (then four) output rows at a time: each input
      * value is loaded once for several rows and the sums are independent chains the CPU overlaps. Each sum
      * is still b_r + w_r0 v_0 + w_r1 v_1 + ... in that order, so results are bit-identical to the
-     * plain loop. Measured on the development machine (JDK 17, no auto-vectorisation of either
-     * form): the 128 x 32 stacked expert layer in about 1.0 us against 1.8 us row by row.
+     * plain loop. Used for the n-row output layer, too short for {@link #affineColumns}.
      */
     private static void affine(double[] w, double[] b, double[] v, int rows, int cols, double[] out) {
         int r = 0;
@@ -257,16 +304,14 @@ public final class PolicyForward {
 
     /** Per-call working memory of the forward pass; not thread-safe. */
     public static final class Scratch {
-        private final double[] gate;
-        private final double[] expert;
+        private final double[] input;
         private final double[] mixture;
         private final double[] tower;
         private final double[] logits;
         private final double[] features;
 
         private Scratch(PolicyArchitecture arch) {
-            gate = new double[arch.experts()];
-            expert = new double[arch.experts() * arch.hidden()];
+            input = new double[arch.experts() + arch.experts() * arch.hidden()];
             mixture = new double[arch.hidden()];
             tower = new double[arch.tower()];
             logits = new double[arch.tasks()];
