@@ -8,7 +8,6 @@ import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.jobs.GradeJob;
-import io.grade.serving.OnlineHoldout;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
 import io.grade.testkit.kafka.EmbeddedKafkaBroker;
@@ -66,13 +65,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Time between progress lines (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
     Duration progressEvery;
 
-    @Option(names = "--control-share", defaultValue = "0.05",
-            description = "Share of users in the online holdout's control arm, ranked with static weights; 0 = no holdout (default: ${DEFAULT-VALUE}).")
-    double controlShare;
-
-    @Option(names = "--control-salt", defaultValue = OnlineHoldout.DEFAULT_SALT,
-            description = "Salt of the holdout's user hash; a new salt draws a new control group (default: ${DEFAULT-VALUE}).")
-    String controlSalt;
+    @picocli.CommandLine.Mixin
+    HoldoutOptions holdout = new HoldoutOptions();
 
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
@@ -158,14 +152,13 @@ public final class DemoCommand implements Callable<Integer> {
                 System.err.printf("grade demo: Kafka at %s, Flink dashboard at http://localhost:%d, job %s, world %s%n",
                         bs, webPort, client.getJobID(), spec.name());
 
-                GeneratorConfig gen = GeneratorConfig.builder(bs)
+                GeneratorConfig gen = holdout.applyTo(GeneratorConfig.builder(bs))
                         .impressionsTopic(job.join().impressionsTopic())
                         .feedbackTopic(job.join().feedbackTopic())
                         .policyTopic(job.learner().policyTopic())
                         .modelId(job.learner().modelId())
                         .world(spec).rate(rate).speedup(speedup).seed(seed).worldSeed(seed)
                         .startEventTime(Instant.now())
-                        .controlShare(controlShare).controlSalt(controlSalt)
                         .build();
                 long t0 = System.nanoTime();
                 try (EventGenerator generator = new EventGenerator(gen).start()) {

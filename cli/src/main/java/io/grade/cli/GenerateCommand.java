@@ -4,7 +4,6 @@ import io.grade.generator.EventGenerator;
 import io.grade.generator.GeneratorConfig;
 import io.grade.generator.GeneratorStats;
 import io.grade.generator.MalformedKind;
-import io.grade.serving.OnlineHoldout;
 import io.grade.simulator.WorldSpec;
 import io.grade.simulator.Worlds;
 import java.io.PrintStream;
@@ -126,14 +125,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Interval of the one-line progress on stderr; 0 = none (default: ${DEFAULT-VALUE}). " + DurationOption.FORMS)
     Duration progressEvery;
 
-    @Option(names = "--control-share", defaultValue = "0.05",
-            description = "Share of users in the online holdout's control arm, ranked with the static weights and recorded "
-                    + "as CONTROL in the impression; 0 = no holdout (default: ${DEFAULT-VALUE}).")
-    double controlShare;
-
-    @Option(names = "--control-salt", defaultValue = OnlineHoldout.DEFAULT_SALT,
-            description = "Salt of the holdout's user hash; a new salt draws a new control group (default: ${DEFAULT-VALUE}).")
-    String controlSalt;
+    @picocli.CommandLine.Mixin
+    HoldoutOptions holdout = new HoldoutOptions();
 
     @Option(names = "--summary-json", description = "Write the figures as one flat JSON object to this file.")
     Path summaryJson;
@@ -147,14 +140,14 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private GeneratorConfig config(WorldSpec spec) {
-        GeneratorConfig.Builder b = GeneratorConfig.builder(bootstrapServers)
+        GeneratorConfig.Builder b = holdout.applyTo(GeneratorConfig.builder(bootstrapServers))
                 .impressionsTopic(impressionsTopic).feedbackTopic(feedbackTopic).policyTopic(policyTopic)
                 .modelId(modelId).rate(rate).speedup(speedup).duration(duration).maxRequests(maxRequests)
                 .seed(seed).worldSeed(worldSeed).world(spec).startEventTime(startEventTime)
                 .explore(explore).sessionRequestsMean(sessionRequests).sessionGapMean(sessionGap)
                 .malformedRate(malformedRate)
                 .malformedKinds(malformedKinds).oracleEvery(oracleEvery).drainFeedback(drainFeedback)
-                .policyWarmUp(policyWarmUp).controlShare(controlShare).controlSalt(controlSalt)
+                .policyWarmUp(policyWarmUp)
                 .kafkaProperties(kafka.merged());
         if (staticWeights != null) {
             b.staticWeights(staticWeights);
